@@ -1,0 +1,32 @@
+# Thin aliases for the README's commands. Each creates .venv and installs when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CELL_TIMEOUT ?= 600
+
+.PHONY: install run test lint full
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Execute every notebook (quick profile) into build/notebooks/ and print the results table.
+run: $(STAMP)
+	$(BIN)/dlhw run --profile quick
+
+## Unit tests plus nbval over the notebooks on the smoke profile.
+test: $(STAMP)
+	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+## Maintainers: refresh the committed notebooks and results with the full profile.
+full: $(STAMP)
+	$(BIN)/dlhw run --profile full --in-place && $(BIN)/dlhw results --profile full --update-readme

@@ -1,0 +1,224 @@
+"""Command line: `dlhw run`, `dlhw list`, `dlhw results` (also `python -m dlhw ...`).
+
+`dlhw run` executes each question notebook in a fresh kernel with nbclient, shows progress per
+notebook and per cell, carries on past a failing notebook, and ends with the results table.
+Heavy libraries are imported inside the commands, so `dlhw --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from dlhw import paths, profiles
+
+README_START = "<!-- results:start -->"
+README_END = "<!-- results:end -->"
+_NOTEBOOK = re.compile(r"^(Q\d+)_.+\.ipynb$")
+
+
+class CliError(Exception):
+    """A usage problem reported as one line, without a traceback."""
+
+
+def discover(folder: Path) -> dict[str, Path]:
+    """Return the question notebooks in `folder` (`Q<n>_<title>.ipynb`), keyed by question."""
+    if not folder.is_dir():
+        raise CliError(f"notebook folder {folder} does not exist.")
+    found = {}
+    for path in folder.glob("Q*.ipynb"):
+        match = _NOTEBOOK.match(path.name)
+        if match:
+            found[match.group(1)] = path
+    return dict(sorted(found.items(), key=lambda item: int(item[0][1:])))
+
+
+def select(available: dict[str, Path], wanted: list[str]) -> dict[str, Path]:
+    """Pick the notebooks named in `wanted` ("Q7", "q7" or "7"); all of them when empty."""
+    if not wanted:
+        return available
+    chosen = {}
+    for item in wanted:
+        key = "Q" + item.upper().lstrip("Q")
+        if key not in available:
+            valid = ", ".join(available) or "none"
+            raise CliError(f"no notebook for question {item!r}; available: {valid}.")
+        chosen[key] = available[key]
+    return chosen
+
+
+def _title(path: Path) -> str:
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("# ").strip()
+    return ""
+
+
+def _error_summary(notebook, exc: Exception) -> str:
+    """A few lines naming the failing cell and its error."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                source = cell.source.strip().splitlines()
+                head = "\n".join("    " + line for line in source[:3])
+                return (
+                    f"  cell {index}:\n{head}\n  {output.get('ename')}: "
+                    f"{str(output.get('evalue'))[:500]}"
+                )
+    return f"  {type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500]}"
+
+
+def execute(path: Path, out_path: Path, timeout: int) -> tuple[bool, str, float]:
+    """Execute one notebook in a fresh kernel; write it to `out_path`; return (ok, error, s)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from tqdm.auto import tqdm
+
+    notebook = nbformat.read(path, as_version=4)
+    n_code = sum(1 for cell in notebook.cells if cell.cell_type == "code")
+    bar = tqdm(total=n_code, desc=f"  {path.stem}", unit="cell", leave=False, file=sys.stderr)
+
+    def advance(**_: object) -> None:
+        bar.update(1)
+
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_executed=advance,
+    )
+    start = time.perf_counter()
+    ok, error = True, ""
+    try:
+        client.execute()
+    except Exception as exc:  # CellExecutionError, CellTimeoutError, DeadKernelError
+        ok, error = False, _error_summary(notebook, exc)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, out_path)
+    return ok, error, seconds
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from dlhw import results
+
+    profile = profiles.get(args.profile or os.environ.get(profiles.ENV_VAR) or profiles.DEFAULT)
+    if args.timeout is not None and args.timeout <= 0:
+        raise CliError(f"--timeout must be a positive number of seconds, got {args.timeout}.")
+    chosen = select(discover(Path(args.notebooks)), args.questions)
+    if not chosen:
+        raise CliError(f"no question notebooks (Q<n>_*.ipynb) in {args.notebooks}.")
+    os.environ[profiles.ENV_VAR] = profile.name  # inherited by every kernel
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    out_dir = None if args.in_place else Path(args.output_dir)
+    print(f"Profile {profile.name}: running {', '.join(chosen)}", file=sys.stderr)
+    failed = {}
+    for question, path in tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr):
+        target = path if out_dir is None else out_dir / path.name
+        ok, error, seconds = execute(path, target, args.timeout)
+        status = "ok" if ok else "FAILED"
+        tqdm.write(f"{question} {status} in {seconds:.0f} s -> {target}", file=sys.stderr)
+        if not ok:
+            failed[question] = error
+            tqdm.write(error, file=sys.stderr)
+    print(results.markdown_table(profile.name))
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for question, path in discover(Path(args.notebooks)).items():
+        print(f"{question}  {path.name}  {_title(path)}")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from dlhw import results
+
+    name = profiles.get(args.profile).name
+    table = results.markdown_table(name)
+    if args.update_readme:
+        readme = paths.project_root() / "README.md"
+        text = readme.read_text(encoding="utf-8")
+        if README_START not in text or README_END not in text:
+            raise CliError(f"{readme} has no {README_START} ... {README_END} section.")
+        head, rest = text.split(README_START, 1)
+        _, tail = rest.split(README_END, 1)
+        readme.write_text(f"{head}{README_START}\n{table}{README_END}{tail}", encoding="utf-8")
+        print(f"updated {readme}")
+    else:
+        print(table, end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dlhw", description="Run and check the deep-learning homework notebooks."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    notebooks_help = "folder of the Q<n>_*.ipynb notebooks (default: notebooks/)"
+    default_nb = str(paths.notebooks_dir())
+
+    run = sub.add_parser("run", help="execute notebooks and print the results table")
+    run.add_argument("questions", nargs="*", help="questions to run, e.g. Q7 Q3 (default: all)")
+    run.add_argument(
+        "--profile",
+        choices=list(profiles.PROFILES),
+        help=f"run sizes (default: ${profiles.ENV_VAR} or {profiles.DEFAULT})",
+    )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--in-place", action="store_true", help="rewrite the committed notebooks (maintainers)"
+    )
+    where.add_argument(
+        "--output-dir",
+        default=str(paths.build_dir() / "notebooks"),
+        help="where executed copies go (default: build/notebooks/)",
+    )
+    run.add_argument(
+        "--timeout", type=int, default=1800, help="seconds allowed per cell (default: 1800)"
+    )
+    run.add_argument("--notebooks", default=default_nb, help=notebooks_help)
+    run.set_defaults(func=cmd_run)
+
+    lst = sub.add_parser("list", help="list the notebooks and their questions")
+    lst.add_argument("--notebooks", default=default_nb, help=notebooks_help)
+    lst.set_defaults(func=cmd_list)
+
+    res = sub.add_parser("results", help="print the recorded results as a markdown table")
+    res.add_argument("--profile", default="full", choices=list(profiles.PROFILES))
+    res.add_argument(
+        "--update-readme", action="store_true", help="rewrite the README's results section"
+    )
+    res.set_defaults(func=cmd_results)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `dlhw` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, profiles.ProfileError) as exc:
+        print(f"dlhw: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

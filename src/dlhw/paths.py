@@ -1,0 +1,47 @@
+"""Where the project's folders are: data/, notebooks/, results/, build/.
+
+The root is `DLHW_ROOT` when set, else the checkout that holds this package (src layout,
+editable install), else the nearest parent of the working directory with a `data/` folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """Return the project's root folder (the one with `data/` and `notebooks/`)."""
+    env = os.environ.get("DLHW_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve().parents[2]
+    if (here / "pyproject.toml").is_file() and (here / "data").is_dir():
+        return here
+    cwd = Path.cwd().resolve()
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / "data").is_dir() and (candidate / "notebooks").is_dir():
+            return candidate
+    return cwd
+
+
+def data_dir() -> Path:
+    """Folder of the vendored datasets (`DLHW_DATA_DIR` overrides it)."""
+    env = os.environ.get("DLHW_DATA_DIR")
+    return Path(env).resolve() if env else project_root() / "data"
+
+
+def notebooks_dir() -> Path:
+    """Folder of the question notebooks."""
+    return project_root() / "notebooks"
+
+
+def results_dir() -> Path:
+    """Folder of the recorded metrics (`DLHW_RESULTS_DIR` overrides it)."""
+    env = os.environ.get("DLHW_RESULTS_DIR")
+    return Path(env).resolve() if env else project_root() / "results"
+
+
+def build_dir() -> Path:
+    """Folder for generated, git-ignored output (executed notebooks, tuner state)."""
+    return project_root() / "build"

@@ -1,0 +1,132 @@
+"""Run sizes: `smoke` (seconds, CI), `quick` (minutes, a laptop) and `full` (reported numbers).
+
+The active profile comes from the `DLHW_PROFILE` environment variable (default `full`, so
+that running a notebook top to bottom reproduces its stored outputs). Notebooks only read
+sizes from the profile; they never branch on its name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+ENV_VAR = "DLHW_PROFILE"
+DEFAULT = "full"
+
+
+class ProfileError(ValueError):
+    """An unknown profile name."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes for one profile. `None` for a subset means "all of it"."""
+
+    name: str
+    mnist_train: int | None  # MNIST training images used (validation is split from these)
+    mnist_test: int | None  # MNIST test images evaluated
+    val_fraction: float  # share of the training images held out for validation
+    cnn_epochs: int  # Q7: the answer's CNN (15 in the answer)
+    rnn_epochs: int  # Q2: LSTM / GRU on sequential MNIST
+    compare_epochs: int  # Q4: each of the matched CNN / RNN models
+    bn_epochs: int  # Q6 (a): with and without batch normalisation
+    bn_sweep_examples: int  # Q6 (d): training examples seen per batch size
+    lstm_epochs: int  # Q3: the LSTM regressions
+    walk_forward_folds: int  # Q3: TimeSeriesSplit folds
+    tuner_trials: int  # Q1: trials per tuner
+    tuner_budget_epochs: int  # Q1: epochs each tuner may spend in total
+    tuner_max_epochs: int  # Q1: epochs of one trial (Hyperband's max_epochs)
+    final_epochs: int  # Q1: retraining the best model
+    timing_repeats: int  # repeats of every timing measurement (the median is reported)
+    max_sequence_length: int  # Q4: longest sequence in the latency sweep
+    gradcam_images: int | None  # Q7: test images in the Grad-CAM speed and faithfulness checks
+
+    def subset(self, n_available: int, attribute: str) -> int:
+        """Return how many of `n_available` items the size `attribute` allows."""
+        value = getattr(self, attribute)
+        return n_available if value is None else min(int(value), n_available)
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        name="smoke",
+        mnist_train=1024,
+        mnist_test=256,
+        val_fraction=0.2,
+        cnn_epochs=1,
+        rnn_epochs=1,
+        compare_epochs=1,
+        bn_epochs=1,
+        bn_sweep_examples=256,
+        lstm_epochs=2,
+        walk_forward_folds=4,
+        tuner_trials=2,
+        tuner_budget_epochs=4,
+        tuner_max_epochs=2,
+        final_epochs=1,
+        timing_repeats=1,
+        max_sequence_length=64,
+        gradcam_images=64,
+    ),
+    "quick": Profile(
+        name="quick",
+        mnist_train=12000,
+        mnist_test=2000,
+        val_fraction=0.1,
+        cnn_epochs=3,
+        rnn_epochs=2,
+        compare_epochs=1,
+        bn_epochs=3,
+        bn_sweep_examples=4096,
+        lstm_epochs=10,
+        walk_forward_folds=4,
+        tuner_trials=4,
+        tuner_budget_epochs=12,
+        tuner_max_epochs=3,
+        final_epochs=3,
+        timing_repeats=3,
+        max_sequence_length=256,
+        gradcam_images=1000,
+    ),
+    "full": Profile(
+        name="full",
+        mnist_train=None,
+        mnist_test=None,
+        val_fraction=0.1,
+        cnn_epochs=15,
+        rnn_epochs=10,
+        compare_epochs=3,
+        bn_epochs=8,
+        bn_sweep_examples=20000,
+        lstm_epochs=40,
+        walk_forward_folds=5,
+        tuner_trials=12,
+        tuner_budget_epochs=60,
+        tuner_max_epochs=6,
+        final_epochs=15,
+        timing_repeats=5,
+        max_sequence_length=1024,
+        gradcam_images=None,
+    ),
+}
+
+
+def get(name: str) -> Profile:
+    """Return the profile called `name`, or raise a ProfileError listing the valid names."""
+    key = str(name).strip().lower()
+    if key not in PROFILES:
+        valid = ", ".join(PROFILES)
+        raise ProfileError(
+            f"Unknown profile {name!r}: {ENV_VAR} (or --profile) must be one of {valid}."
+        )
+    return PROFILES[key]
+
+
+def current() -> Profile:
+    """Return the profile named by `DLHW_PROFILE` (default `full`)."""
+    return get(os.environ.get(ENV_VAR) or DEFAULT)
+
+
+def field_names() -> list[str]:
+    """The size fields every profile defines (for documentation and tests)."""
+    return [f.name for f in fields(Profile)]

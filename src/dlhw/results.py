@@ -1,0 +1,177 @@
+"""Recorded metrics: `record("Q7", {...})` writes `results/<profile>/Q7.json`.
+
+Each file holds the question's metrics (keys fixed by its issue), the profile, the wall time
+of the notebook (seconds since its kernel started) and the library versions that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlhw import paths, profiles
+
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "Q1": ("test_accuracy", "params", "seed_answer_params", "search_minutes", "tuners"),
+    "Q2": (
+        "max_abs_diff_simplernn",
+        "max_abs_diff_lstm",
+        "max_abs_diff_gru",
+        "bptt_rel_error",
+        "lstm_test_accuracy",
+        "gru_test_accuracy",
+    ),
+    "Q3": (
+        "naive_r2",
+        "answer_fix_shuffled_r2",
+        "answer_fix_chronological_r2",
+        "fixed_r2_price",
+        "fixed_r2_return",
+        "persistence_r2_price",
+        "linear_r2_price",
+        "skill_vs_persistence",
+        "walk_forward_r2_mean",
+        "walk_forward_r2_std",
+    ),
+    "Q4": ("params", "test_accuracy", "latency_slope_lstm", "latency_slope_conv1d"),
+    "Q6": (
+        "grad_rel_error_dx",
+        "grad_rel_error_dgamma",
+        "grad_rel_error_dbeta",
+        "keras_forward_max_abs_diff",
+        "keras_grad_max_abs_diff",
+        "trainable_params_fc_bn",
+        "step_time_ratio_bn",
+        "epochs_to_target_bn",
+        "epochs_to_target_plain",
+        "batch1_output_equals_beta",
+    ),
+    "Q7": (
+        "test_accuracy",
+        "params",
+        "gradcam_speedup",
+        "reference_max_abs_diff",
+        "randomization_spearman",
+        "deletion_drop_gradcam",
+        "deletion_drop_random",
+    ),
+}
+_QUESTION = re.compile(r"^Q\d+$")
+_IMPORT_TIME = time.time()
+
+
+class ResultsError(ValueError):
+    """Metrics that cannot be recorded (unknown question, missing keys, not JSON numbers)."""
+
+
+def _plain(value: Any, where: str) -> Any:
+    """Convert NumPy scalars/arrays to JSON types; reject NaN, infinities and objects."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(list(value))]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(float(value)):
+            raise ResultsError(f"{where} is {value}: record finite numbers only.")
+        return float(value)
+    if value is None or isinstance(value, str):
+        return value
+    raise ResultsError(f"{where} has type {type(value).__name__}: record numbers, text or dicts.")
+
+
+def wall_time_seconds() -> float:
+    """Seconds since this process (the notebook's kernel) started."""
+    try:
+        import psutil
+
+        return time.time() - psutil.Process().create_time()
+    except Exception:  # psutil missing or restricted: fall back to dlhw's import time
+        return time.time() - _IMPORT_TIME
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the libraries that produced a result."""
+    found = {"python": platform.python_version()}
+    for name, module in (
+        ("tensorflow", "tensorflow"),
+        ("keras", "keras"),
+        ("keras_tuner", "keras_tuner"),
+    ):
+        try:
+            found[name] = __import__(module).__version__
+        except Exception:
+            found[name] = "not installed"
+    return found
+
+
+def record(question: str, metrics: dict[str, Any], *, profile: str | None = None) -> Path:
+    """Write `metrics` for `question` to `results/<profile>/<question>.json`; return the path."""
+    if not isinstance(question, str) or not _QUESTION.match(question):
+        raise ResultsError(f"question must look like 'Q7', got {question!r}.")
+    if not isinstance(metrics, dict):
+        raise ResultsError(f"metrics must be a dict, got {type(metrics).__name__}.")
+    missing = [k for k in REQUIRED_KEYS.get(question, ()) if k not in metrics]
+    if missing:
+        raise ResultsError(f"{question}: metrics lack the required keys {missing}.")
+    active = profiles.get(profile) if profile else profiles.current()
+    payload = {
+        "question": question,
+        "profile": active.name,
+        "wall_time_s": round(wall_time_seconds(), 1),
+        "versions": versions(),
+        "metrics": _plain(metrics, question),
+    }
+    out = paths.results_dir() / active.name / f"{question}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return out
+
+
+def load_all(profile: str) -> dict[str, dict[str, Any]]:
+    """Return the recorded payloads of `profile`, keyed by question, in question order."""
+    folder = paths.results_dir() / profiles.get(profile).name
+    found = {}
+    for file in sorted(folder.glob("Q*.json"), key=lambda p: int(p.stem[1:] or 0)):
+        found[file.stem] = json.loads(file.read_text(encoding="utf-8"))
+    return found
+
+
+def _flatten(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows = []
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows.extend(_flatten(value, name + "."))
+        else:
+            rows.append((name, value))
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def markdown_table(profile: str) -> str:
+    """A markdown table of every recorded metric of `profile` (nested keys joined by dots)."""
+    payloads = load_all(profile)
+    if not payloads:
+        return f"_No results recorded yet for the `{profile}` profile._\n"
+    lines = ["| Question | Metric | Value |", "|---|---|---|"]
+    for question, payload in payloads.items():
+        for name, value in _flatten(payload["metrics"]):
+            lines.append(f"| {question} | {name} | {_fmt(value)} |")
+        lines.append(f"| {question} | _notebook wall time (s)_ | {payload['wall_time_s']} |")
+    return "\n".join(lines) + "\n"

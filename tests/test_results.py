@@ -1,0 +1,55 @@
+"""dlhw.results: the JSON writer, its validation and the markdown table."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dlhw import results
+
+
+@pytest.fixture()
+def results_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setenv("DLHW_PROFILE", "smoke")
+    return tmp_path
+
+
+def test_record_writes_metrics_profile_time_and_versions(results_dir):
+    path = results.record("Q9", {"accuracy": np.float32(0.5), "n": np.int64(3), "ok": True})
+    assert path == results_dir / "smoke" / "Q9.json"
+    payload = json.loads(path.read_text())
+    assert payload["metrics"] == {"accuracy": 0.5, "n": 3, "ok": True}
+    assert payload["profile"] == "smoke"
+    assert payload["wall_time_s"] >= 0
+    assert set(payload["versions"]) == {"python", "tensorflow", "keras", "keras_tuner"}
+
+
+def test_required_keys_are_enforced(results_dir):
+    with pytest.raises(results.ResultsError, match=r"Q7: metrics lack the required keys \["):
+        results.record("Q7", {"test_accuracy": 0.99})
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics", "message"),
+    [
+        ("7", {}, "look like 'Q7'"),
+        ("Q9", [1], "must be a dict"),
+        ("Q9", {"x": float("nan")}, "finite"),
+        ("Q9", {"x": object()}, "type object"),
+    ],
+)
+def test_bad_input(results_dir, question, metrics, message):
+    with pytest.raises(results.ResultsError, match=message):
+        results.record(question, metrics)
+
+
+def test_markdown_table_flattens_nested_metrics(results_dir):
+    results.record("Q9", {"params": {"lstm": 100, "cnn": 50}, "r2": 0.123456})
+    table = results.markdown_table("smoke")
+    assert "| Q9 | params.lstm | 100 |" in table
+    assert "| Q9 | r2 | 0.1235 |" in table
+
+
+def test_markdown_table_when_empty(results_dir):
+    assert "No results" in results.markdown_table("quick")
