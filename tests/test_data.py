@@ -116,3 +116,24 @@ def test_fallback_failure_is_a_data_error(tmp_path, monkeypatch):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.warns(UserWarning), pytest.raises(data.DataError, match="download failed"):
         data.load_mnist()
+
+
+def test_mnist_splits_sizes_scaling_and_disjointness():
+    from dlhw import profiles
+
+    smoke = profiles.get("smoke")
+    splits = data.mnist_splits(smoke, seed=1, one_hot=True)
+    n_val = round(smoke.mnist_train * smoke.val_fraction)
+    assert splits.x_train.shape == (smoke.mnist_train - n_val, 28, 28, 1)
+    assert splits.x_val.shape == (n_val, 28, 28, 1)
+    assert splits.x_test.shape == (smoke.mnist_test, 28, 28, 1)
+    assert splits.y_train.shape == (smoke.mnist_train - n_val, 10)
+    assert splits.x_train.dtype == np.float32 and 0 <= splits.x_train.min() <= 1
+    assert splits.x_train.max() == 1.0
+    flat_train = {row.tobytes() for row in splits.x_train.reshape(len(splits.x_train), -1)}
+    assert not any(row.tobytes() in flat_train for row in splits.x_val.reshape(n_val, -1))
+    (_, _), (x_test, y_test) = data.load_mnist()
+    np.testing.assert_array_equal(splits.x_test[:, :, :, 0], x_test[: smoke.mnist_test] / 255.0)
+    plain = data.mnist_splits(smoke, seed=1, channel_axis=False)
+    assert plain.x_train.shape[1:] == (28, 28) and plain.y_train.dtype == np.int64
+    assert not np.array_equal(data.mnist_splits(smoke, seed=2).y_train, plain.y_train)

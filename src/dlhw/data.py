@@ -1,4 +1,4 @@
-"""The vendored datasets, verified by SHA-256 before use.
+"""The vendored datasets, verified by SHA-256 before use, and MNIST split for training.
 
 `load_mnist()` returns exactly what `keras.datasets.mnist.load_data()` returns, from
 `data/mnist.npz`; `load_msft()` returns the daily MSFT prices with a parsed, sorted `Date`.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +134,61 @@ def load_msft(path: str | Path | None = None):
         )
     frame["Date"] = pd.to_datetime(frame["Date"], format="%Y-%m-%d")
     return frame.sort_values("Date", ignore_index=True)
+
+
+@dataclass(frozen=True)
+class MnistSplits:
+    """MNIST scaled to [0, 1] float32: train / validation (held out from train) / test.
+
+    x_*: (N, 28, 28, 1) (or (N, 28, 28) without the channel axis); y_*: (N,) int labels,
+    or (N, 10) one-hot float32.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def mnist_splits(
+    profile=None,
+    *,
+    seed: int = 0,
+    one_hot: bool = False,
+    channel_axis: bool = True,
+) -> MnistSplits:
+    """Shuffle the training set with `seed`, hold out a validation split, scale to [0, 1].
+
+    Sizes come from `profile` (default: the active one): `mnist_train` images are drawn from
+    the shuffled training set, `val_fraction` of them are held out for validation, and the
+    first `mnist_test` test images are kept. The test set is never shuffled or touched.
+    """
+    from dlhw import profiles
+
+    profile = profiles.current() if profile is None else profile
+    if not 0 < profile.val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {profile.val_fraction}.")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    order = np.random.default_rng(seed).permutation(len(x_train))
+    order = order[: profile.subset(len(x_train), "mnist_train")]
+    n_val = max(1, int(round(len(order) * profile.val_fraction)))
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    n_test = profile.subset(len(x_test), "mnist_test")
+
+    def images(x: np.ndarray) -> np.ndarray:
+        x = x.astype("float32") / 255.0
+        return x[..., None] if channel_axis else x
+
+    def labels(y: np.ndarray) -> np.ndarray:
+        return np.eye(10, dtype="float32")[y] if one_hot else y.astype("int64")
+
+    return MnistSplits(
+        images(x_train[train_idx]),
+        labels(y_train[train_idx]),
+        images(x_train[val_idx]),
+        labels(y_train[val_idx]),
+        images(x_test[:n_test]),
+        labels(y_test[:n_test]),
+    )
