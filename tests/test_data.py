@@ -133,7 +133,9 @@ def test_mnist_splits_sizes_scaling_and_disjointness():
     flat_train = {row.tobytes() for row in splits.x_train.reshape(len(splits.x_train), -1)}
     assert not any(row.tobytes() in flat_train for row in splits.x_val.reshape(n_val, -1))
     (_, _), (x_test, y_test) = data.load_mnist()
-    np.testing.assert_array_equal(splits.x_test[:, :, :, 0], x_test[: smoke.mnist_test] / 255.0)
+    np.testing.assert_array_equal(
+        splits.x_test[:, :, :, 0], x_test[: smoke.mnist_test].astype("float32") / 255
+    )
     plain = data.mnist_splits(smoke, seed=1, channel_axis=False)
     assert plain.x_train.shape[1:] == (28, 28) and plain.y_train.dtype == np.int64
     assert not np.array_equal(data.mnist_splits(smoke, seed=2).y_train, plain.y_train)
