@@ -1,0 +1,287 @@
+"""Q6 experiments: the same MLP with and without normalisation, trained and timed on MNIST.
+
+(a) `build_mlp` + `train_curves` + `time_per_step` + `epochs_to_target`: does BN make a step
+faster, or training converge in fewer epochs? (d) `batch_size_sweep`: validation accuracy after a
+fixed number of examples seen, per batch size and normalisation (batch, layer, group), and
+`batch1_zero_gradient`: what a training batch of one does to a BN network. (e)
+`fc_bn_param_counts`: the parameter count of Dense(10 -> 20) followed by BatchNormalization.
+Inputs: x: (N, 28, 28, 1) or (N, 28, 28) float32 in [0, 1], y: (N,) integer labels.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+NORMS = (None, "batch", "layer", "group")
+
+
+def _check_norm(norm: str | None) -> None:
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+
+
+def _norm_layer(norm: str, name: str, groups: int):
+    import keras
+
+    if norm == "batch":
+        return keras.layers.BatchNormalization(name=name)
+    if norm == "layer":
+        return keras.layers.LayerNormalization(name=name)
+    return keras.layers.GroupNormalization(groups=groups, name=name)
+
+
+def build_mlp(
+    norm: str | None = None,
+    *,
+    hidden: tuple[int, ...] = (256, 256, 256),
+    input_shape: tuple[int, ...] = (28, 28, 1),
+    n_classes: int = 10,
+    groups: int = 8,
+    seed: int = 0,
+):
+    """An MLP: Flatten, then per hidden layer Dense -> [norm] -> ReLU, then Dense(n_classes).
+
+    norm: None, "batch", "layer" or "group" (GroupNormalization with `groups` over the units).
+    With a norm the Dense layers drop their bias (the norm's beta replaces it). Seeded weights,
+    so the runs with and without a norm start from the same Dense kernels.
+    """
+    import keras
+
+    _check_norm(norm)
+    if not hidden or any(int(u) < 1 for u in hidden):
+        raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}.")
+    if norm == "group" and any(u % groups for u in hidden):
+        raise ValueError(f"every hidden width must be divisible by groups={groups}, got {hidden}.")
+    inputs = keras.Input(shape=input_shape, name="image")
+    h = keras.layers.Flatten(name="flatten")(inputs)
+    for i, units in enumerate(hidden):
+        init = keras.initializers.HeNormal(seed=seed + i)
+        h = keras.layers.Dense(
+            units, use_bias=norm is None, kernel_initializer=init, name=f"dense_{i}"
+        )(h)
+        if norm is not None:
+            h = _norm_layer(norm, f"{norm}_norm_{i}", groups)(h)
+        h = keras.layers.ReLU(name=f"relu_{i}")(h)
+    init = keras.initializers.GlorotUniform(seed=seed + len(hidden))
+    outputs = keras.layers.Dense(n_classes, kernel_initializer=init, name="logits")(h)
+    return keras.Model(inputs, outputs, name=f"mlp_{norm or 'plain'}")
+
+
+def compile_sgd(model, learning_rate: float, *, momentum: float = 0.0, steps_per_execution=1):
+    """Compile with plain SGD and sparse categorical cross-entropy on logits; return the model."""
+    import keras
+
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}.")
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def train_curves(
+    model, splits, *, epochs: int, batch_size: int = 128, seed: int = 0
+) -> dict[str, list[float]]:
+    """Fit a compiled model on `splits` (a `dlhw.data.MnistSplits`); return per-epoch curves.
+
+    Returns lists of length `epochs`: loss, accuracy, val_loss, val_accuracy and the wall time
+    of each epoch (`epoch_s`). A non-finite training loss stops training early (curves shorter).
+    """
+    import keras
+
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs}.")
+
+    class _EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    times: list[float] = []
+    keras.utils.set_random_seed(seed)
+    history = model.fit(
+        splits.x_train,
+        splits.y_train,
+        validation_data=(splits.x_val, splits.y_val),
+        epochs=int(epochs),
+        batch_size=batch_size,
+        verbose=0,
+        callbacks=[_EpochTimer(), keras.callbacks.TerminateOnNaN()],
+    )
+    curves = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    curves["epoch_s"] = times[: len(curves.get("loss", []))]
+    return curves
+
+
+def epochs_to_target(val_accuracy: list[float], target: float) -> int | None:
+    """The first epoch (1-based) whose validation accuracy is >= target, or None if none is."""
+    for epoch, value in enumerate(val_accuracy, start=1):
+        if value >= target:
+            return epoch
+    return None
+
+
+def time_per_step(
+    model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 128, steps: int = 50, repeats: int = 3
+) -> float:
+    """Median wall time (s) of one training step of a compiled model, over `repeats` runs.
+
+    Each run fits `steps` batches (one epoch over `steps * batch_size` examples) after one
+    warm-up run that traces the graph. Only relative timings on one machine are meaningful.
+    """
+    n = int(steps) * int(batch_size)
+    if n > len(x):
+        raise ValueError(f"steps * batch_size = {n} exceeds the {len(x)} examples given.")
+    if int(repeats) < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats}.")
+    x, y = x[:n], y[:n]
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)  # warm-up
+    times = []
+    for _ in range(int(repeats)):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+        times.append((time.perf_counter() - start) / int(steps))
+    return float(np.median(times))
+
+
+def train_fixed_examples(
+    norm: str | None,
+    splits,
+    *,
+    batch_size: int,
+    examples: int,
+    learning_rate: float = 1e-3,
+    hidden: tuple[int, ...] = (128, 64),
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train a fresh MLP with Adam on `examples` training images in batches of `batch_size`.
+
+    Every batch size sees the same examples (the first `examples` of the training split, once
+    per pass, so smaller batches take more steps). Returns the validation accuracy (inference
+    mode, i.e. BN's moving statistics), the last training loss and the number of steps.
+    """
+    import keras
+
+    if int(batch_size) < 1 or int(examples) < int(batch_size):
+        raise ValueError(
+            f"need 1 <= batch_size <= examples, got batch_size={batch_size}, examples={examples}."
+        )
+    keras.utils.set_random_seed(seed)
+    model = build_mlp(norm, hidden=hidden, input_shape=splits.x_train.shape[1:], seed=seed)
+    n_train = len(splits.x_train)
+    steps = int(examples) // int(batch_size)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=max(1, min(100, steps)),
+    )
+    idx = np.arange(steps * int(batch_size)) % n_train  # wraps round when examples > n_train
+    history = model.fit(
+        splits.x_train[idx],
+        splits.y_train[idx],
+        batch_size=int(batch_size),
+        epochs=1,
+        shuffle=True,
+        verbose=0,
+    )
+    _, val_acc = model.evaluate(splits.x_val, splits.y_val, batch_size=1024, verbose=0)
+    return {
+        "val_accuracy": float(val_acc),
+        "train_loss": float(history.history["loss"][-1]),
+        "steps": steps,
+    }
+
+
+def batch_size_sweep(
+    splits,
+    *,
+    batch_sizes: tuple[int, ...],
+    norms: tuple[str, ...] = ("batch", "layer", "group"),
+    examples: int,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+):
+    """Validation accuracy for every (norm, batch size) after `examples` training examples.
+
+    Returns a pandas DataFrame with columns norm, batch_size, val_accuracy, train_loss, steps.
+    """
+    import pandas as pd
+
+    rows = []
+    for norm in norms:
+        _check_norm(norm)
+        for batch_size in batch_sizes:
+            result = train_fixed_examples(
+                norm,
+                splits,
+                batch_size=batch_size,
+                examples=examples,
+                learning_rate=learning_rate,
+                seed=seed,
+            )
+            rows.append({"norm": norm, "batch_size": int(batch_size), **result})
+    return pd.DataFrame(rows)
+
+
+def batch1_zero_gradient(splits, *, seed: int = 0) -> dict[str, Any]:
+    """One training-mode forward/backward of a BN MLP on a single image (batch of size 1).
+
+    Returns the BN layer's output minus its beta (max abs), whether the gradient reaching every
+    Dense kernel before a BN layer is exactly zero, and the max abs of those gradients.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    model = build_mlp("batch", hidden=(32,), input_shape=splits.x_train.shape[1:], seed=seed)
+    x = tf.constant(splits.x_train[:1])
+    bn = model.get_layer("batch_norm_0")
+    probe = keras.Model(model.inputs, [bn.output, model.outputs[0]])
+    kernel = model.get_layer("dense_0").kernel
+    with tf.GradientTape() as tape:
+        bn_out, logits = probe(x, training=True)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+            splits.y_train[:1], logits
+        )
+    grad = tape.gradient(loss, kernel).numpy()
+    return {
+        "bn_output_minus_beta_max_abs": float(np.max(np.abs(bn_out.numpy() - bn.beta.numpy()))),
+        "dense_kernel_grad_max_abs": float(np.max(np.abs(grad))),
+        "dense_kernel_grad_all_zero": bool(np.all(grad == 0)),
+    }
+
+
+def fc_bn_param_counts(*, use_bias: bool = True, n_in: int = 10, n_out: int = 20) -> dict[str, int]:
+    """Parameters of Input(n_in) -> Dense(n_out) -> BatchNormalization -> ReLU, as Keras counts.
+
+    Returns dense, bn_trainable (gamma, beta), bn_non_trainable (moving mean and variance),
+    total (`count_params()`), trainable and non_trainable.
+    """
+    import keras
+
+    inputs = keras.Input(shape=(n_in,), name="features")
+    dense = keras.layers.Dense(n_out, use_bias=use_bias, name="fc")
+    bn = keras.layers.BatchNormalization(name="bn")
+    outputs = keras.layers.ReLU(name="relu")(bn(dense(inputs)))
+    model = keras.Model(inputs, outputs, name="fc_bn")
+
+    def count(weights) -> int:
+        return int(sum(int(np.prod(w.shape)) for w in weights))
+
+    return {
+        "dense": dense.count_params(),
+        "bn_trainable": count(bn.trainable_weights),
+        "bn_non_trainable": count(bn.non_trainable_weights),
+        "total": model.count_params(),
+        "trainable": count(model.trainable_weights),
+        "non_trainable": count(model.non_trainable_weights),
+    }
