@@ -1,0 +1,453 @@
+"""dlhw.distributed: roles and their errors, the fault-tolerant chief, and real processes.
+
+The process tests start a chief and workers over 127.0.0.1 with a tiny hypermodel defined
+here (this file is also their entry point: `python tests/test_distributed.py --role ...`).
+Every wait has a timeout, so a hang fails the test instead of blocking CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dlhw import distributed as dist
+
+HERE = Path(__file__).resolve()
+PROJECT = "tiny"
+EXIT_TIMEOUT = 150  # seconds any process of a test may take before the test fails
+
+
+# --- the tiny search run by the subprocesses ---------------------------------------------
+
+
+def tiny_tuner(directory, trials, *, overwrite=False, max_retries=0, delay=0.0, **kwargs):
+    """A RandomSearch over a 2-hyperparameter MLP on 64 seeded rows; `delay` s per trial."""
+    import keras
+    import keras_tuner
+
+    class TinyHyperModel(keras_tuner.HyperModel):
+        def build(self, hp):
+            model = keras.Sequential(
+                [
+                    keras.Input((4,)),
+                    keras.layers.Dense(hp.Int("units", 2, 64), activation="relu"),
+                    keras.layers.Dense(1),
+                ]
+            )
+            lr = hp.Float("lr", 1e-3, 1e-1, sampling="log")
+            model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse")
+            return model
+
+        def fit(self, hp, model, *args, **fit_kwargs):
+            time.sleep(delay)  # stands in for real training time
+            return model.fit(*args, **fit_kwargs)
+
+    return keras_tuner.RandomSearch(
+        TinyHyperModel(),
+        objective="val_loss",
+        max_trials=trials,
+        seed=1,
+        directory=str(directory),
+        project_name=PROJECT,
+        overwrite=overwrite,
+        max_retries_per_trial=max_retries,
+        **kwargs,
+    )
+
+
+def tiny_data():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = x @ np.array([1.0, -2.0, 0.5, 0.0], dtype="float32")
+    return (x[:48], y[:48]), {"validation_data": (x[48:], y[48:]), "epochs": 2, "verbose": 0}
+
+
+def main(argv=None) -> int:
+    """Entry point of the test processes: one role of a tiny search."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--directory", required=True)
+    p.add_argument("--trials", type=int, default=4)
+    p.add_argument("--delay", type=float, default=0.0)
+    p.add_argument("--role")
+    p.add_argument("--port", type=int)
+    p.add_argument("--chief")
+    p.add_argument("--worker-id", type=int)
+    p.add_argument("--max-retries", type=int, default=0)
+    p.add_argument("--worker-timeout", type=float, default=60.0)
+    p.add_argument("--output")
+    a = p.parse_args(argv)
+    role = dist.make_role(a.role, port=a.port, chief=a.chief, worker_id=a.worker_id)
+    data, fit_kwargs = tiny_data() if role.name != "chief" else ((), {})
+    result = dist.run_search(
+        lambda: tiny_tuner(a.directory, a.trials, max_retries=a.max_retries, delay=a.delay),
+        role,
+        settings={"kind": "random", "seed": 1, "max_trials": a.trials},
+        search_args=data,
+        search_kwargs=fit_kwargs,
+        worker_timeout=a.worker_timeout,
+        heartbeat=0.5,
+        connect_timeout=60.0,
+        idle_wait=0.3,
+    )
+    if a.output and result is not None:
+        Path(a.output).write_text(json.dumps(result, default=str))
+    return 0
+
+
+# --- helpers for the process tests -------------------------------------------------------
+
+
+class Cluster:
+    """Processes of one test; all are killed at the end, whatever happened."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = dist.free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+        cmd = [sys.executable, str(HERE), "--directory", str(self.directory), *args]
+        log = open(self.directory.parent / f"{name}.log", "w")  # noqa: SIM115
+        self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        return self.procs[name]
+
+    def chief(self, *args: str, name: str = "chief") -> subprocess.Popen:
+        out = self.directory.parent / f"{name}.json"
+        return self.start(
+            name, "--role", "chief", "--port", str(self.port), "--output", str(out), *args
+        )
+
+    def worker(self, n: int, *args: str) -> subprocess.Popen:
+        address = f"127.0.0.1:{self.port}"
+        return self.start(
+            f"worker{n}", "--role", "worker", "--chief", address, "--worker-id", str(n), *args
+        )
+
+    def log(self, name: str) -> str:
+        return (self.directory.parent / f"{name}.log").read_text()
+
+    def wait_all(self, timeout: float = EXIT_TIMEOUT) -> dict[str, int]:
+        deadline = time.monotonic() + timeout
+        codes = {}
+        for name, proc in self.procs.items():
+            try:
+                codes[name] = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logs = {n: self.log(n)[-1500:] for n in self.procs}
+                pytest.fail(f"{name} did not exit within {timeout} s; logs: {logs}")
+        return codes
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+
+    def events(self) -> list[dict]:
+        return dist.read_events(self.directory / PROJECT)
+
+    def result(self, name: str = "chief") -> dict:
+        return json.loads((self.directory.parent / f"{name}.json").read_text())
+
+
+@pytest.fixture()
+def cluster(tmp_path):
+    (tmp_path / "tune").mkdir()
+    c = Cluster(tmp_path / "tune")
+    yield c
+    c.close()
+
+
+def completions(events: list[dict]) -> list[str]:
+    return [e["trial"] for e in events if e["event"] == "end" and e["status"] == "COMPLETED"]
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+# --- roles and options (fast) ------------------------------------------------------------
+
+
+def test_roles_set_the_keras_tuner_environment():
+    chief = dist.make_role("chief", port=8123)
+    worker = dist.make_role("worker", chief="10.0.0.5:8123", worker_id=2)
+    assert chief.environ() == {
+        "KERASTUNER_TUNER_ID": "chief",
+        "KERASTUNER_ORACLE_IP": "127.0.0.1",
+        "KERASTUNER_ORACLE_PORT": "8123",
+    }
+    assert worker.environ() == {
+        "KERASTUNER_TUNER_ID": "worker2",
+        "KERASTUNER_ORACLE_IP": "10.0.0.5",
+        "KERASTUNER_ORACLE_PORT": "8123",
+    }
+    env = {"KERASTUNER_TUNER_ID": "stale", "KERASTUNER_ORACLE_IP": "1.2.3.4", "PATH": "x"}
+    assert dist.apply_environment(dist.make_role(None), env) == {}
+    assert env == {"PATH": "x"}  # a local search never joins a leftover chief
+    dist.apply_environment(worker, env)
+    assert env["KERASTUNER_TUNER_ID"] == "worker2" and env["PATH"] == "x"
+    assert dist.parse_chief_address("[::1]:9000") == ("::1", 9000)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"role": "worker", "worker_id": 0}, "--role worker needs --chief HOST:PORT"),
+        ({"role": "worker", "chief": "h:1"}, "--role worker needs --worker-id"),
+        ({"role": "worker", "chief": "h", "worker_id": 0}, "--chief must be HOST:PORT"),
+        ({"role": "worker", "chief": "h:70000", "worker_id": 0}, "port must be a port number"),
+        ({"role": "worker", "chief": "h:1", "worker_id": -1}, "--worker-id must be an integer"),
+        ({"role": "worker", "chief": "h:1", "worker_id": 0, "port": 5}, "--port cannot be used"),
+        ({"role": "chief"}, "--role chief needs --port"),
+        ({"role": "chief", "port": 0}, "--port must be a port number in 1..65535"),
+        (
+            {"role": "chief", "port": 80, "worker_id": 1},
+            "--worker-id cannot be used with --role chief",
+        ),
+        ({"role": None, "port": 80}, "cannot be used with a local search"),
+        ({"role": "boss"}, "--role must be one of chief, worker"),
+    ],
+)
+def test_bad_role_options_are_named(kwargs, message):
+    role = kwargs.pop("role")
+    with pytest.raises(dist.DistributedError, match=message.replace("(", r"\(")):
+        dist.make_role(role, **kwargs)
+
+
+def test_port_in_use_is_reported():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(
+            dist.DistributedError, match=f"port {port} on 127.0.0.1 is not available"
+        ):
+            dist.check_port_free("127.0.0.1", port)
+    dist.check_port_free("127.0.0.1", dist.free_port())
+
+
+def test_worker_without_a_chief_fails_fast():
+    with pytest.raises(dist.DistributedError, match="no chief answered at 127.0.0.1"):
+        dist.wait_for_chief("127.0.0.1", dist.free_port(), timeout=0.5)
+
+
+def test_settings_must_match(tmp_path):
+    settings = {"kind": "random", "seed": 1, "profile": "smoke", "max_trials": 4}
+    with pytest.raises(dist.DistributedError, match="shared filesystem"):
+        dist.check_settings(tmp_path, settings)
+    dist.write_settings(tmp_path, settings, resume=True)
+    dist.check_settings(tmp_path, {**settings, "max_trials": 9})  # the chief decides that
+    with pytest.raises(dist.DistributedError, match="inconsistent options: .*kind='random'"):
+        dist.check_settings(tmp_path, {**settings, "kind": "bayesian"})
+    with pytest.raises(dist.DistributedError, match="--overwrite"):
+        dist.write_settings(tmp_path, {**settings, "seed": 2}, resume=True)
+    dist.write_settings(tmp_path, {**settings, "seed": 2}, resume=False)
+
+
+def test_strategy_choice_on_cpu():
+    with pytest.raises(dist.DistributedError, match="--strategy must be one of auto, none"):
+        dist.choose_strategy("tpu")
+    assert dist.choose_strategy("none") is None
+    assert dist.choose_strategy("auto") is None  # no GPU here (MirroredStrategy with >= 2)
+    import tensorflow as tf
+
+    assert isinstance(dist.choose_strategy("mirrored"), tf.distribute.MirroredStrategy)
+
+
+# --- the chief's service, driven in-process (no sockets, no training) --------------------
+
+
+class FakeContext:
+    def __init__(self, tuner_id=None):
+        self.metadata = () if tuner_id is None else ((dist._METADATA_KEY, tuner_id),)
+
+    def invocation_metadata(self):
+        return self.metadata
+
+
+def _servicer(tmp_path, trials=3, max_retries=0):
+    tuner = tiny_tuner(tmp_path, trials, max_retries=max_retries)
+    lines = []
+    dist.install_progress(tuner.oracle, lines.append)
+    events = tmp_path / "events.jsonl"
+    servicer = dist._make_servicer(
+        tuner.oracle, worker_timeout=0.2, idle_wait=0.0, events=events, log=lines.append
+    )
+    return tuner.oracle, servicer, lines
+
+
+def _create(servicer, tuner_id):
+    from keras_tuner.src import protos
+    from keras_tuner.src.engine.trial import Trial
+
+    request = protos.get_service().CreateTrialRequest(tuner_id=tuner_id)
+    return Trial.from_proto(servicer.CreateTrial(request, FakeContext(tuner_id)).trial)
+
+
+def _end(servicer, oracle, trial_id, tuner_id, loss=1.0):
+    from keras_tuner.src import protos
+
+    svc = protos.get_service()
+    servicer.UpdateTrial(
+        svc.UpdateTrialRequest(trial_id=trial_id, metrics={"val_loss": loss}, step=0),
+        FakeContext(tuner_id),
+    )
+    from keras_tuner.src.engine.trial import Trial
+
+    trial = Trial.from_proto(oracle.get_trial(trial_id).to_proto())  # the worker's copy
+    trial.status = "COMPLETED"
+    servicer.EndTrial(svc.EndTrialRequest(trial=trial.to_proto()), FakeContext(tuner_id))
+
+
+@pytest.mark.slow
+def test_lost_worker_trial_is_retried_by_another(tmp_path):
+    oracle, servicer, lines = _servicer(tmp_path, trials=2, max_retries=1)
+    t0 = _create(servicer, "worker0").trial_id
+    t1 = _create(servicer, "worker1").trial_id
+    _end(servicer, oracle, t1, "worker1", loss=0.5)
+    idle = _create(servicer, "worker1")  # budget spent but t0 still running: wait, don't stop
+    assert idle.status == "IDLE"
+    assert "worker1" in oracle.tuner_ids and not servicer.stop_triggered
+    time.sleep(0.3)
+    servicer.last_seen["worker1"] = time.monotonic()  # worker1 is alive, worker0 went silent
+    servicer.reap()
+    assert "worker0" not in oracle.tuner_ids and oracle._retry_queue == [t0]
+    assert _create(servicer, "worker1").trial_id == t0  # the retry goes to the live worker
+    _end(servicer, oracle, t0, "worker0")  # a late report from the lost worker: ignored
+    assert oracle.trials[t0].status == "RUNNING"
+    _end(servicer, oracle, t0, "worker1", loss=0.25)
+    assert _create(servicer, "worker1").status == "STOPPED"
+    assert servicer.finished()
+    assert sorted(oracle.end_order) == [t0, t1] and oracle.trials[t0].status == "COMPLETED"
+    assert any(f"trial {t0} COMPLETED by worker1" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_lost_worker_trial_is_recorded_failed_without_retries(tmp_path):
+    oracle, servicer, _ = _servicer(tmp_path, trials=2, max_retries=0)
+    t0 = _create(servicer, "worker0").trial_id
+    time.sleep(0.3)
+    servicer.reap()
+    assert oracle.trials[t0].status == "FAILED"
+    assert "worker worker0 lost: no heartbeat" in oracle.trials[t0].message
+    assert oracle.end_order == [t0] and not oracle.ongoing_trials
+    saved = json.loads((Path(oracle._project_dir) / f"trial_{t0}" / "trial.json").read_text())
+    assert saved["status"] == "FAILED"
+
+
+@pytest.mark.slow
+def test_late_result_of_a_queued_trial_is_adopted(tmp_path):
+    oracle, servicer, _ = _servicer(tmp_path, trials=2, max_retries=1)
+    t0 = _create(servicer, "worker0").trial_id
+    time.sleep(0.3)
+    servicer.reap()  # worker0 was only slow (e.g. a network partition)
+    assert oracle._retry_queue == [t0]
+    _end(servicer, oracle, t0, "worker0", loss=0.3)  # nobody took the retry yet: keep it
+    assert oracle.trials[t0].status == "COMPLETED" and oracle._retry_queue == []
+
+
+@pytest.mark.slow
+def test_default_strategy_is_accepted(tmp_path):
+    import tensorflow as tf
+
+    tuner = tiny_tuner(tmp_path, 2, distribution_strategy=tf.distribute.get_strategy())
+    result = dist.run_search(
+        lambda: tuner,
+        dist.make_role(None),
+        settings={"kind": "random"},
+        search_args=tiny_data()[0],
+        search_kwargs=tiny_data()[1],
+        log=lambda line: None,
+    )
+    assert result["completed"] == 2 and result["best_hyperparameters"]["units"] >= 2
+
+
+# --- real processes over 127.0.0.1 -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_chief_and_two_workers_finish_a_search(cluster):
+    trials = 6
+    cluster.chief("--trials", str(trials), "--delay", "0.5")
+    cluster.worker(0, "--delay", "0.5")
+    cluster.worker(1, "--delay", "0.5")
+    codes = cluster.wait_all()
+    assert codes == {"chief": 0, "worker0": 0, "worker1": 0}
+    done = completions(cluster.events())
+    assert sorted(done) == sorted(set(done)) and len(done) == trials  # each exactly once
+    result = cluster.result()
+    assert result["completed"] == trials and result["failed"] == 0
+    assert len(result["trials"]) == trials and result["best_hyperparameters"] is not None
+    assert cluster.log("chief").count(" COMPLETED by worker") == trials
+    ran = {e["tuner"] for e in cluster.events() if e["event"] == "start"}
+    assert ran <= {"worker0", "worker1"}
+
+
+@pytest.mark.slow
+def test_killed_worker_does_not_lose_its_trial(cluster):
+    trials = 4
+    slow = ("--delay", "3", "--worker-timeout", "4", "--max-retries", "1")
+    cluster.chief("--trials", str(trials), *slow)
+    cluster.worker(0, *slow)
+    victim = cluster.worker(1, *slow)
+
+    def victim_running():
+        started = [e for e in cluster.events() if e["event"] == "start"]
+        return any(e["tuner"] == "worker1" for e in started)
+
+    wait_for(victim_running, 90, "worker1 to start a trial")
+    victim.send_signal(signal.SIGKILL)
+    lost_trial = [e for e in cluster.events() if e["event"] == "start"][-1]["trial"]
+    codes = cluster.wait_all()
+    assert codes["chief"] == 0 and codes["worker0"] == 0 and codes["worker1"] == -signal.SIGKILL
+    events = cluster.events()
+    assert any(e["event"] == "lost" and e["tuner"] == "worker1" for e in events)
+    done = completions(events)
+    assert len(done) == len(set(done)) == trials  # the lost trial was re-run, once
+    result = cluster.result()
+    assert {row["status"] for row in result["trials"]} == {"COMPLETED"}
+    assert lost_trial in done
+
+
+@pytest.mark.slow
+def test_restarted_chief_resumes_without_rerunning(cluster):
+    cluster.chief("--trials", "2")
+    cluster.worker(0)
+    assert set(cluster.wait_all().values()) == {0}
+    first = completions(cluster.events())
+    assert len(first) == 2
+    trial_files = {t: (cluster.directory / PROJECT / f"trial_{t}" / "trial.json") for t in first}
+    before = {t: path.read_text() for t, path in trial_files.items()}
+
+    cluster.procs.clear()
+    cluster.chief("--trials", "4", name="chief2")
+    cluster.worker(0)
+    assert set(cluster.wait_all().values()) == {0}
+    events = cluster.events()
+    serve2 = max(i for i, e in enumerate(events) if e["event"] == "serve")
+    rerun = [e["trial"] for e in events[serve2:] if e["event"] == "start"]
+    assert len(rerun) == 2 and not set(rerun) & set(first)  # only the two new trials ran
+    assert {t: path.read_text() for t, path in trial_files.items()} == before
+    result = cluster.result("chief2")
+    assert result["completed"] == 4 and len(set(completions(events))) == 4
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
