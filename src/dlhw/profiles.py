@@ -36,6 +36,7 @@ class Profile:
     tuner_trials: int  # Q1: trials per tuner
     tuner_budget_epochs: int  # Q1: epochs each tuner may spend in total
     tuner_max_epochs: int  # Q1: epochs of one trial (Hyperband's max_epochs)
+    tuner_train: int | None  # Q1: training images each trial trains on (final model: all)
     final_epochs: int  # Q1: retraining the best model
     timing_repeats: int  # repeats of every timing measurement (the median is reported)
     max_sequence_length: int  # Q4: longest sequence in the latency sweep
@@ -63,6 +64,7 @@ PROFILES: dict[str, Profile] = {
         tuner_trials=2,
         tuner_budget_epochs=4,
         tuner_max_epochs=2,
+        tuner_train=None,
         final_epochs=1,
         timing_repeats=1,
         max_sequence_length=64,
@@ -83,6 +85,7 @@ PROFILES: dict[str, Profile] = {
         tuner_trials=4,
         tuner_budget_epochs=12,
         tuner_max_epochs=3,
+        tuner_train=6000,
         final_epochs=3,
         timing_repeats=3,
         max_sequence_length=256,
@@ -103,6 +106,7 @@ PROFILES: dict[str, Profile] = {
         tuner_trials=12,
         tuner_budget_epochs=60,
         tuner_max_epochs=6,
+        tuner_train=12000,
         final_epochs=15,
         timing_repeats=5,
         max_sequence_length=1024,

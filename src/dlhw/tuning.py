@@ -1,0 +1,517 @@
+"""Q1: KerasTuner search spaces for the MNIST CNN, a tuner factory with an epoch budget, reports.
+
+- `seed_answer_hypermodel(hp)`: the written answer's search space, repaired (one filters
+  hyperparameter per conv layer, no 1-filter layers, a working dense loop).
+- `CNNHyperModel`: our space (conv blocks, BatchNorm, dropout, dense head, learning rate on a
+  log scale, batch size tuned in `fit`), every configuration at most 208,000 parameters.
+- `make_tuner(kind, ...)`: RandomSearch, GridSearch, BayesianOptimization or Hyperband that
+  log every epoch they really run (`epochs.jsonl` in the project folder) and stop creating
+  trials once `budget_epochs` are spent; an existing project folder is resumed.
+- `search_data(profile)`, `run_search(tuner, data)`, `retrain(...)`: the data, the search, the
+  final model. Validation (held out from train) drives the search; the test set is not used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import keras_tuner
+import numpy as np
+
+from dlhw import data as dlhw_data
+from dlhw import paths
+
+KINDS = ("random", "grid", "bayesian", "hyperband")
+OBJECTIVE = "val_accuracy"
+NUM_CLASSES = 10
+INPUT_SHAPE = (28, 28, 1)
+MAX_PARAMS = 208_000  # 10% of the written answer's 2,085,224-parameter model
+ANSWER_BEST = {  # the answer's reported best model, in the repaired space's names
+    "num_conv_layers": 3,
+    "conv1_filters": 225,
+    "conv2_filters": 225,
+    "conv3_filters": 225,
+    "num_dense_layers": 2,
+    "dense_0_units": 64,
+    "dense_1_units": 64,
+    "learning_rate": 1e-3,
+}
+ANSWER_BEST_PARAMS = 2_085_224
+EPOCH_LOG = "epochs.jsonl"
+SEARCH_TIME = "search_time.json"
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class SearchData:
+    """MNIST for the search and the final model; x_*: (N, 28, 28, 1) in [0, 1], y_*: (N, 10).
+
+    `x_search`/`y_search`: the first `profile.tuner_train` training images, what every trial
+    trains on; `x_val`/`y_val`: held out from train, the search's objective; `x_train`/
+    `y_train`: all training images (for the final model); `x_test`/`y_test`: touched once.
+    """
+
+    x_search: np.ndarray
+    y_search: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    def train_and_val(self) -> tuple[np.ndarray, np.ndarray]:
+        """All training images, validation included: (N, 28, 28, 1), (N, 10)."""
+        return (
+            np.concatenate([self.x_train, self.x_val]),
+            np.concatenate([self.y_train, self.y_val]),
+        )
+
+
+def search_data(profile=None, *, seed: int = 0) -> SearchData:
+    """Split MNIST for the search with `dlhw.data.mnist_splits` (one-hot labels).
+
+    The search trains on `profile.tuner_train` of the training images (all when `None`) so
+    that four tuners fit one budget; the validation split stays whole.
+    """
+    from dlhw import profiles
+
+    profile = profiles.current() if profile is None else profile
+    splits = dlhw_data.mnist_splits(profile, seed=seed, one_hot=True)
+    n = profile.subset(len(splits.x_train), "tuner_train")
+    return SearchData(
+        splits.x_train[:n],
+        splits.y_train[:n],
+        splits.x_val,
+        splits.y_val,
+        splits.x_train,
+        splits.y_train,
+        splits.x_test,
+        splits.y_test,
+    )
+
+
+def tuning_dir(profile=None) -> Path:
+    """`build/tuning/<profile>`: git-ignored, one folder per profile, never mixed."""
+    from dlhw import profiles
+
+    profile = profiles.current() if profile is None else profile
+    return paths.build_dir() / "tuning" / profile.name
+
+
+# --------------------------------------------------------------------------- search spaces
+
+
+def seed_answer_hypermodel(hp: keras_tuner.HyperParameters) -> keras.Model:
+    """The written answer's `build_cnn_model(hp)`, repaired: x (N, 28, 28, 1) -> (N, 10).
+
+    1-5 Conv2D (kernel 3, ReLU, `valid`), 2x2 max pooling before every odd-indexed one, one
+    filters hyperparameter per layer (17..241 step 16, so the answer's 225 stays reachable and
+    no layer has 1 filter), 1-5 Dense layers (32..256 step 32), softmax, Adam with a learning
+    rate from {1e-3, 5e-4, 1e-4}. Five conv layers shrink the map below the kernel: such a
+    configuration raises `keras_tuner.errors.FailedTrialError` (a failed trial in a search).
+    """
+    layers = keras.layers
+    n_conv = hp.Int("num_conv_layers", 1, 5)
+    x = inputs = keras.Input(INPUT_SHAPE, name="image")
+    size = INPUT_SHAPE[0]
+    for i in range(n_conv):
+        if i % 2 == 1:
+            x = layers.MaxPooling2D(2, 2, name=f"pool{i + 1}")(x)
+            size //= 2
+        if size < 3:
+            raise keras_tuner.errors.FailedTrialError(
+                f"num_conv_layers={n_conv}: the feature map is {size}x{size} before conv "
+                f"layer {i + 1}, smaller than its 3x3 kernel; use at most 4 conv layers."
+            )
+        filters = hp.Int(f"conv{i + 1}_filters", 17, 241, step=16)
+        x = layers.Conv2D(filters, 3, activation="relu", name=f"conv{i + 1}")(x)
+        size -= 2
+    x = layers.Flatten(name="flatten")(x)
+    for i in range(hp.Int("num_dense_layers", 1, 5)):
+        units = hp.Int(f"dense_{i}_units", 32, 256, step=32)
+        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="predictions")(x)
+    model = keras.Model(inputs, outputs, name="seed_answer_cnn")
+    model.compile(
+        optimizer=keras.optimizers.Adam(hp.Choice("learning_rate", [1e-3, 5e-4, 1e-4])),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+class CNNHyperModel(keras_tuner.HyperModel):
+    """Our space: three conv blocks, x (N, 28, 28, 1) -> class probabilities (N, 10).
+
+    Block b: `convs_per_block` x [Conv2D 3x3 `same` (-> BatchNorm if `batch_norm`) -> ReLU],
+    2x2 max pooling (28 -> 14 -> 7 -> 3), Dropout(`conv_dropout`). Head: `dense` (Flatten,
+    Dense `dense_units` ReLU, Dropout `dense_dropout`; those two exist only for this head) or
+    `global_avg` (GlobalAveragePooling2D). Adam with `learning_rate` (log scale, 1e-4..1e-2);
+    `batch_size` is tuned in `fit`. The largest configuration has fewer than `MAX_PARAMS`.
+    """
+
+    FILTERS = ((16, 32), (32, 48, 64), (32, 48, 64))  # choices for blocks 1, 2, 3
+    DENSE_UNITS = (32, 64, 96)
+    BATCH_SIZES = (64, 128, 256)
+
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        layers = keras.layers
+        convs = hp.Int("convs_per_block", 1, 2, default=1)
+        batch_norm = hp.Boolean("batch_norm", default=True)
+        conv_dropout = hp.Float("conv_dropout", 0.0, 0.3, step=0.1, default=0.1)
+        x = inputs = keras.Input(INPUT_SHAPE, name="image")
+        for b, choices in enumerate(self.FILTERS, start=1):
+            filters = hp.Choice(f"filters_{b}", list(choices), default=choices[0])
+            for c in range(1, convs + 1):
+                name = f"block{b}_conv{c}"
+                x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm, name=name)(x)
+                if batch_norm:  # momentum 0.9: short trials need settled moving statistics
+                    x = layers.BatchNormalization(momentum=0.9, name=f"block{b}_bn{c}")(x)
+                x = layers.Activation("relu", name=f"block{b}_relu{c}")(x)
+            x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+            x = layers.Dropout(conv_dropout, name=f"block{b}_dropout")(x)
+        head = hp.Choice("head", ["dense", "global_avg"], default="dense")
+        if head == "dense":
+            with hp.conditional_scope("head", ["dense"]):
+                units = hp.Choice("dense_units", list(self.DENSE_UNITS), default=64)
+                dense_dropout = hp.Float("dense_dropout", 0.0, 0.5, step=0.1, default=0.3)
+            x = layers.Flatten(name="flatten")(x)
+            x = layers.Dense(units, activation="relu", name="head_dense")(x)
+            x = layers.Dropout(dense_dropout, name="head_dropout")(x)
+        else:
+            x = layers.GlobalAveragePooling2D(name="global_avg")(x)
+        outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="predictions")(x)
+        model = keras.Model(inputs, outputs, name="tuned_cnn")
+        lr = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log", default=1e-3)
+        model.compile(
+            optimizer=keras.optimizers.Adam(lr),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
+        """`model.fit` with the tuned `batch_size`."""
+        kwargs["batch_size"] = hp.Choice("batch_size", list(self.BATCH_SIZES), default=128)
+        return model.fit(*args, **kwargs)
+
+
+def grid_space() -> keras_tuner.HyperParameters:
+    """The small discrete sub-space GridSearch walks (6 points); the rest keep defaults."""
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("learning_rate", [1e-3, 3e-3, 1e-2])
+    hp.Boolean("batch_norm", default=True)
+    return hp
+
+
+def fixed_hyperparameters(values: dict[str, Any]) -> keras_tuner.HyperParameters:
+    """A `HyperParameters` whose `values` are `values` (to build one chosen configuration)."""
+    hp = keras_tuner.HyperParameters()
+    hp.values.update(values)
+    return hp
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+def flops_per_image(model: keras.Model) -> int:
+    """Floating-point operations (2 per multiply-add) of one forward pass through Conv2D and
+    Dense layers (the rest is negligible): 2 * H_out * W_out * k_h * k_w * C_in * C_out per
+    convolution, 2 * D_in * D_out per dense layer."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            k_h, k_w = layer.kernel_size
+            c_in = layer.input.shape[-1]
+            total += 2 * h * w * k_h * k_w * c_in * c_out
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+# --------------------------------------------------------------------------- tuners
+
+
+def hyperband_budget(max_epochs: int, factor: int = 3) -> tuple[int, int]:
+    """(epochs, trials) of one Hyperband iteration as KerasTuner schedules it.
+
+    Brackets s = s_max..0 (s_max + 1 = number of times `max_epochs` divides by `factor`
+    down to 1); in round r of bracket s, ceil(n_s * factor**(s - r)) trials train up to
+    ceil(max_epochs / factor**(s - r)) epochs, resuming from the previous round's epochs.
+    About max_epochs * (s_max + 1)**2, i.e. max_epochs * log_factor(max_epochs)**2.
+    """
+    _check_positive_int(max_epochs, "max_epochs")
+    if not isinstance(factor, int) or factor < 2:
+        raise ValueError(f"factor must be an integer >= 2, got {factor!r}.")
+    n_brackets, e = 0, float(max_epochs)
+    while e >= 1:
+        e /= factor
+        n_brackets += 1
+    end0 = math.ceil(1 + math.log(max_epochs, factor))
+    epochs = trials = 0
+    for s in range(n_brackets):
+        prev = 0
+        for r in range(s + 1):
+            size = math.ceil(end0 / (s + 1) * factor ** (s - r))
+            upto = math.ceil(max_epochs / factor ** (s - r))
+            epochs += size * (upto - prev)
+            trials += size
+            prev = upto
+    return epochs, trials
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Append one JSON line per finished epoch: trial id, validation accuracy, seconds."""
+
+    def __init__(self, path: str | Path, trial_id: str):
+        super().__init__()
+        self.path, self.trial_id = str(path), trial_id
+        self._start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        row = {
+            "trial": self.trial_id,
+            "epoch": int(epoch),
+            OBJECTIVE: float(logs.get(OBJECTIVE, float("nan"))),
+            "seconds": round(time.perf_counter() - self._start, 3),
+        }
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+
+
+class _BudgetMixin:
+    """Logs the epochs each trial runs and stops creating trials once `budget_epochs` are spent
+    (by capping `oracle.max_trials` at the trials already made)."""
+
+    budget_epochs: int
+    max_epochs: int
+    kind: str
+
+    def epoch_log(self) -> list[dict[str, Any]]:
+        """Every epoch run in this project folder, in order (resumed searches included)."""
+        path = Path(self.project_dir) / EPOCH_LOG
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    def epochs_spent(self) -> int:
+        return len(self.epoch_log())
+
+    def pre_create_trial(self):
+        super().pre_create_trial()
+        if self.epochs_spent() >= self.budget_epochs and self.oracle.trials:
+            self.oracle.max_trials = len(self.oracle.trials)
+
+    def run_trial(self, trial, *args, **kwargs):
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        callbacks.append(EpochLog(Path(self.project_dir) / EPOCH_LOG, trial.trial_id))
+        return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+
+
+_CLASSES = {
+    "random": keras_tuner.RandomSearch,
+    "grid": keras_tuner.GridSearch,
+    "bayesian": keras_tuner.BayesianOptimization,
+    "hyperband": keras_tuner.Hyperband,
+}
+
+
+def _check_positive_int(value: Any, name: str) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def make_tuner(
+    kind: str,
+    hypermodel,
+    *,
+    budget_epochs: int,
+    directory: str | Path,
+    seed: int,
+    overwrite: bool = False,
+    max_epochs: int = 6,
+    **tuner_kwargs: Any,
+) -> keras_tuner.Tuner:
+    """A KerasTuner tuner of `kind` (random, grid, bayesian, hyperband) that spends at most
+    about `budget_epochs` epochs in total, with its state in `directory/<kind>`.
+
+    Random, grid and Bayesian trials each train `max_epochs` epochs, so they get
+    `budget_epochs // max_epochs` trials (Bayesian: a third of them random initial points,
+    not KerasTuner's default of 3 per hyperparameter, which would leave no Bayesian step).
+    Hyperband gets `max_epochs` and `factor` (default 3) and as many iterations as fit the
+    budget (`hyperband_budget`). Grid search walks `grid_space()` unless `hyperparameters`
+    is given. Every tuner stops making trials once `budget_epochs` are spent. With
+    `overwrite=False` an existing project folder is resumed: completed trials are not rerun.
+    Other keyword arguments (`max_trials`, `distribution_strategy`, ...) go to the tuner.
+    """
+    if kind not in _CLASSES:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}.")
+    _check_positive_int(budget_epochs, "budget_epochs")
+    _check_positive_int(max_epochs, "max_epochs")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    kwargs: dict[str, Any] = {
+        "objective": OBJECTIVE,
+        "seed": int(seed),
+        "directory": str(directory),
+        "project_name": kind,
+        "overwrite": overwrite,
+    }
+    max_trials = tuner_kwargs.pop("max_trials", None)
+    if kind == "hyperband":
+        factor = tuner_kwargs.pop("factor", 3)
+        per_iteration, _ = hyperband_budget(max_epochs, factor)
+        kwargs.update(
+            max_epochs=max_epochs,
+            factor=factor,
+            hyperband_iterations=max(1, budget_epochs // per_iteration),
+        )
+    else:
+        if max_trials is None:
+            max_trials = budget_epochs // max_epochs
+        if max_trials < 1:
+            raise ValueError(
+                f"budget_epochs={budget_epochs} is less than one trial of max_epochs="
+                f"{max_epochs} epochs; raise budget_epochs or lower max_epochs."
+            )
+        kwargs["max_trials"] = max_trials
+        if kind == "bayesian":
+            kwargs["num_initial_points"] = max(2, max_trials // 3)
+        if kind == "grid" and "hyperparameters" not in tuner_kwargs:
+            kwargs.update(hyperparameters=grid_space(), tune_new_entries=False)
+    kwargs.update(tuner_kwargs)
+    cls = type(f"Budgeted{_CLASSES[kind].__name__}", (_BudgetMixin, _CLASSES[kind]), {})
+    tuner = cls(hypermodel, **kwargs)
+    if kind == "hyperband" and max_trials is not None:
+        tuner.oracle.max_trials = max_trials
+    tuner.budget_epochs, tuner.max_epochs, tuner.kind = int(budget_epochs), max_epochs, kind
+    return tuner
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    """What one tuner did: best validation accuracy, epochs really run, trials, minutes."""
+
+    kind: str
+    best_val_accuracy: float
+    epochs: int
+    trials: int
+    failed_trials: int
+    minutes: float
+    best_hyperparameters: dict[str, Any]
+
+    def row(self) -> dict[str, Any]:
+        """The record's entry: best_val_accuracy, epochs, trials, minutes."""
+        return {
+            "best_val_accuracy": round(self.best_val_accuracy, 4),
+            "epochs": self.epochs,
+            "trials": self.trials,
+            "minutes": round(self.minutes, 2),
+        }
+
+
+def run_search(tuner, data: SearchData, *, verbose: int = 0) -> SearchReport:
+    """Run (or resume) `tuner` on `data.x_search` with `data.x_val` as the objective's data.
+
+    Wall time accumulates in the project folder, so a resumed search reports its total.
+    """
+    start = time.perf_counter()
+    tuner.search(
+        data.x_search,
+        data.y_search,
+        validation_data=(data.x_val, data.y_val),
+        epochs=tuner.max_epochs,
+        verbose=verbose,
+    )
+    seconds_file = Path(tuner.project_dir) / SEARCH_TIME
+    previous = json.loads(seconds_file.read_text())["seconds"] if seconds_file.exists() else 0.0
+    seconds = previous + time.perf_counter() - start
+    seconds_file.write_text(json.dumps({"seconds": seconds}))
+    return report(tuner, seconds)
+
+
+def report(tuner, seconds: float) -> SearchReport:
+    """Summarise a finished search (see `SearchReport`)."""
+    trials = list(tuner.oracle.trials.values())
+    completed = [t for t in trials if t.status == "COMPLETED"]
+    failed = [t for t in trials if t.status == "FAILED"]
+    if not completed:
+        raise RuntimeError(f"{tuner.kind}: no trial completed ({len(failed)} failed).")
+    best = tuner.oracle.get_best_trials(1)[0]
+    return SearchReport(
+        kind=tuner.kind,
+        best_val_accuracy=float(best.score),
+        epochs=tuner.epochs_spent(),
+        trials=len(completed),
+        failed_trials=len(failed),
+        minutes=seconds / 60,
+        best_hyperparameters=public_values(best.hyperparameters),
+    )
+
+
+def public_values(hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+    """The active hyperparameter values, without Hyperband's `tuner/...` bookkeeping."""
+    return {k: v for k, v in hp.values.items() if not k.startswith("tuner/")}
+
+
+def best_so_far(tuner) -> tuple[np.ndarray, np.ndarray]:
+    """(cumulative epochs (E,), best validation accuracy seen up to each epoch (E,))."""
+    accuracies = np.array([row[OBJECTIVE] for row in tuner.epoch_log()], dtype=float)
+    return np.arange(1, len(accuracies) + 1), np.maximum.accumulate(accuracies)
+
+
+def comparison_table(reports: list[SearchReport]):
+    """One row per tuner: best validation accuracy, epochs, trials, failed, minutes."""
+    import pandas as pd
+
+    rows = [{"tuner": r.kind, **r.row(), "failed": r.failed_trials} for r in reports]
+    return pd.DataFrame(rows).set_index("tuner")
+
+
+# --------------------------------------------------------------------------- final model
+
+
+def retrain(
+    hypermodel: CNNHyperModel,
+    values: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    verbose: int = 0,
+) -> tuple[keras.Model, keras.callbacks.History]:
+    """Build `values` from scratch and train it `epochs` epochs on x (N, 28, 28, 1), y (N, 10).
+
+    The tuned learning rate is the start of a cosine decay over the whole run (a run this
+    much longer than a trial would otherwise end at a rate tuned for a few epochs).
+    """
+    _check_positive_int(epochs, "epochs")
+    hp = fixed_hyperparameters(values)
+    model = hypermodel.build(hp)
+    batch_size = int(values.get("batch_size", 128))
+    steps = epochs * math.ceil(len(x) / batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(float(values["learning_rate"]), steps)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
+    return model, history

@@ -1,0 +1,230 @@
+"""dlhw.tuning: search spaces, parameter counts, the tuner factory, budgets, resume, failures."""
+
+import keras
+import keras_tuner
+import numpy as np
+import pytest
+
+from dlhw import profiles, tuning
+
+
+def _hp(values):
+    return tuning.fixed_hyperparameters(values)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """48 seeded random 'images' (48, 28, 28, 1) with one-hot labels (48, 10)."""
+    rng = np.random.default_rng(0)
+    x = rng.random((48, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, 48)]
+    return tuning.SearchData(x, y, x[:16], y[:16], x, y, x[:16], y[:16])
+
+
+def test_answer_best_model_has_the_answers_parameter_count():
+    model = tuning.seed_answer_hypermodel(_hp(tuning.ANSWER_BEST))
+    assert model.count_params() == 2_085_224 == tuning.ANSWER_BEST_PARAMS
+    shapes = [tuple(layer.output.shape) for layer in model.layers if "conv" in layer.name]
+    assert shapes == [(None, 26, 26, 225), (None, 11, 11, 225), (None, 9, 9, 225)]
+    assert model.get_layer("flatten").output.shape[-1] == 18_225
+
+
+def test_seed_answer_space_has_one_filters_hyperparameter_per_layer():
+    hp = keras_tuner.HyperParameters()
+    hp.values["num_conv_layers"] = 4
+    tuning.seed_answer_hypermodel(hp)
+    names = [p.name for p in hp.space]
+    assert [n for n in names if n.endswith("_filters")] == [
+        f"conv{i}_filters" for i in (1, 2, 3, 4)
+    ]
+    filters = hp._hps["conv1_filters"][0]
+    assert (filters.min_value, filters.max_value, filters.step) == (17, 241, 16)
+
+
+def test_impossible_answer_stack_is_a_failed_trial_error():
+    with pytest.raises(keras_tuner.errors.FailedTrialError, match="num_conv_layers=5.*2x2"):
+        tuning.seed_answer_hypermodel(_hp({"num_conv_layers": 5}))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sampled_configurations_build_with_ten_outputs(seed):
+    hypermodel = tuning.CNNHyperModel()
+    space = keras_tuner.HyperParameters()
+    hypermodel.build(space)  # registers the space (default values)
+    hypermodel.fit(space, _NoFit(), None)  # registers batch_size
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective="val_accuracy", max_trials=1, seed=seed, hyperparameters=space
+    )
+    values = oracle._random_values()
+    model = hypermodel.build(_hp(values))
+    assert model.output.shape == (None, 10)
+    assert model.count_params() <= tuning.MAX_PARAMS
+    assert values["batch_size"] in tuning.CNNHyperModel.BATCH_SIZES
+    if values["head"] == "global_avg":
+        assert "dense_units" not in values  # conditional on the dense head
+
+
+class _NoFit:
+    def fit(self, *args, **kwargs):
+        return kwargs["batch_size"]
+
+
+def test_largest_configuration_is_under_a_tenth_of_the_answer():
+    biggest = {
+        "convs_per_block": 2,
+        "batch_norm": True,
+        "filters_1": 32,
+        "filters_2": 64,
+        "filters_3": 64,
+        "head": "dense",
+        "dense_units": 96,
+    }
+    params = tuning.CNNHyperModel().build(_hp(biggest)).count_params()
+    assert params == 196_170 <= tuning.MAX_PARAMS
+    assert tuning.MAX_PARAMS * 10 < tuning.ANSWER_BEST_PARAMS
+
+
+def test_batch_size_is_tuned_in_fit():
+    hp = _hp({"batch_size": 64})
+    assert tuning.CNNHyperModel().fit(hp, _NoFit()) == 64
+
+
+def test_flops_per_image_counts_conv_and_dense():
+    inputs = keras.Input((5, 5, 2))
+    x = keras.layers.Conv2D(3, 3)(inputs)  # 3x3 output: 2 * 9 * 9 * 2 * 3 = 972
+    x = keras.layers.Flatten()(x)
+    outputs = keras.layers.Dense(4)(x)  # 2 * 27 * 4 = 216
+    assert tuning.flops_per_image(keras.Model(inputs, outputs)) == 972 + 216
+
+
+def test_hyperband_budget_matches_keras_tuner_schedule():
+    assert tuning.hyperband_budget(6, 3) == (36, 10)
+    assert tuning.hyperband_budget(2, 3) == (4, 2)
+    with pytest.raises(ValueError, match="factor must be an integer >= 2"):
+        tuning.hyperband_budget(6, 1)
+
+
+@pytest.mark.parametrize("kind", ["sklearn", "Random", None])
+def test_unknown_kind_lists_the_kinds(kind, tmp_path):
+    with pytest.raises(ValueError, match="random, grid, bayesian, hyperband"):
+        tuning.make_tuner(kind, tuning.CNNHyperModel(), budget_epochs=4, directory=tmp_path, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"budget_epochs": 0}, "budget_epochs must be a positive integer"),
+        ({"budget_epochs": 1, "max_epochs": 2}, "less than one trial"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+    ],
+)
+def test_bad_budget_arguments(kwargs, message, tmp_path):
+    args = {"budget_epochs": 4, "directory": tmp_path, "seed": 0, "max_epochs": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        tuning.make_tuner("random", tuning.CNNHyperModel(), **args)
+
+
+def test_factory_derives_trials_from_the_budget_and_passes_kwargs(tmp_path):
+    hm = tuning.CNNHyperModel()
+    make = tuning.make_tuner
+    random = make("random", hm, budget_epochs=12, max_epochs=3, directory=tmp_path, seed=0)
+    assert isinstance(random, keras_tuner.RandomSearch) and random.oracle.max_trials == 4
+    bayes = make("bayesian", hm, budget_epochs=36, max_epochs=6, directory=tmp_path, seed=0)
+    assert isinstance(bayes, keras_tuner.BayesianOptimization)
+    assert bayes.oracle.num_initial_points == 2
+    grid = make("grid", hm, budget_epochs=4, max_epochs=2, directory=tmp_path, seed=0)
+    assert isinstance(grid, keras_tuner.GridSearch) and not grid.oracle.tune_new_entries
+    band = make("hyperband", hm, budget_epochs=72, max_epochs=6, directory=tmp_path, seed=0)
+    assert isinstance(band, keras_tuner.Hyperband) and band.oracle.hyperband_iterations == 2
+    passed = make(
+        "random", hm, budget_epochs=4, directory=tmp_path / "p", seed=0, max_trials=7,
+        executions_per_trial=2,
+    )  # fmt: skip
+    assert passed.oracle.max_trials == 7 and passed.executions_per_trial == 2
+    assert (tmp_path / "random").is_dir() and (tmp_path / "hyperband").is_dir()
+
+
+class _CountingHyperModel(keras_tuner.HyperModel):
+    """A tiny dense model; records the automatic name of an unnamed layer per build."""
+
+    def __init__(self, fail_on=None):
+        super().__init__()
+        self.names, self.fail_on = [], fail_on
+
+    def build(self, hp):
+        units = hp.Int("units", 2, 16, step=2)
+        if units == self.fail_on:
+            raise ValueError("6 units is an impossible layer stack")
+        probe = keras.layers.Dense(1)
+        self.names.append(probe.name)
+        inputs = keras.Input((28, 28, 1))
+        x = keras.layers.Flatten()(inputs)
+        x = keras.layers.Dense(units, activation="relu", name="hidden")(x)
+        outputs = keras.layers.Dense(10, activation="softmax", name="out")(x)
+        model = keras.Model(inputs, outputs)
+        model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+
+def test_budget_is_counted_in_epochs_really_run(tmp_path, tiny):
+    tuner = tuning.make_tuner(
+        "hyperband", _CountingHyperModel(), budget_epochs=4, max_epochs=2, directory=tmp_path,
+        seed=0,
+    )  # fmt: skip
+    result = tuning.run_search(tuner, tiny)
+    assert result.epochs == tuner.epochs_spent() == 4 and result.trials == 2
+    epochs, best = tuning.best_so_far(tuner)
+    assert epochs.tolist() == [1, 2, 3, 4] and np.all(np.diff(best) >= 0)
+    assert set(result.row()) == {"best_val_accuracy", "epochs", "trials", "minutes"}
+
+
+def test_resume_runs_only_the_missing_trials(tmp_path, tiny):
+    first_model = _CountingHyperModel()
+    args = {"max_epochs": 1, "directory": tmp_path, "seed": 3}
+    first = tuning.make_tuner("random", first_model, budget_epochs=2, **args)
+    first_model.names.clear()  # the tuner built once to register the space
+    tuning.run_search(first, tiny)
+    assert len(first_model.names) == 2
+    again_model = _CountingHyperModel()
+    again = tuning.make_tuner("random", again_model, budget_epochs=4, **args)
+    again_model.names.clear()
+    result = tuning.run_search(again, tiny)
+    assert len(again_model.names) == 2  # exactly two more trials ran
+    assert result.trials == 4 and result.epochs == 4
+    assert sorted(again.oracle.trials) == ["0", "1", "2", "3"]
+
+
+def test_every_trial_gets_a_clean_session_and_failures_do_not_stop_the_search(tmp_path, tiny):
+    model = _CountingHyperModel(fail_on=6)
+    space = keras_tuner.HyperParameters()
+    space.Choice("units", [4, 6, 8])  # grid order: the second trial fails
+    tuner = tuning.make_tuner(
+        "grid", model, budget_epochs=3, max_epochs=1, directory=tmp_path, seed=0,
+        hyperparameters=space,
+    )  # fmt: skip
+    model.names.clear()
+    result = tuning.run_search(tuner, tiny)
+    statuses = [tuner.oracle.trials[i].status for i in sorted(tuner.oracle.trials)]
+    assert statuses == ["COMPLETED", "FAILED", "COMPLETED"]
+    assert "impossible layer stack" in tuner.oracle.trials["1"].message
+    assert result.trials == 2 and result.failed_trials == 1 and result.epochs == 2
+    assert model.names == ["dense", "dense"]  # no layer-name growth: session cleared
+
+
+def test_search_data_uses_the_profile_subset():
+    smoke = profiles.get("smoke")
+    data = tuning.search_data(smoke, seed=0)
+    n_val = round(smoke.mnist_train * smoke.val_fraction)
+    assert data.x_search.shape == (smoke.mnist_train - n_val, 28, 28, 1)
+    assert data.y_search.shape[1] == 10 and data.x_val.shape[0] == n_val
+    x_all, y_all = data.train_and_val()
+    assert len(x_all) == len(y_all) == smoke.mnist_train
+    assert tuning.tuning_dir(smoke).parts[-3:] == ("build", "tuning", "smoke")
+
+
+def test_retrain_builds_the_values_from_scratch(tiny):
+    values = {"head": "global_avg", "learning_rate": 1e-3, "batch_size": 16}
+    model, history = tuning.retrain(
+        tuning.CNNHyperModel(), values, tiny.x_search, tiny.y_search, epochs=1
+    )
+    assert model.output.shape == (None, 10) and len(history.history["loss"]) == 1
