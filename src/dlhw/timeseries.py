@@ -1,0 +1,516 @@
+"""Q3 time-series helpers: validated windows, chronological splits, train-only scaling,
+scale-free targets, baselines and metrics.
+
+The pieces follow TensorFlow's time-series tutorial: a `WindowGenerator` owns the lookback,
+the horizon and the columns; statistics come from the training period only; every model
+(baselines first) is scored into one table. Arrays are `x: (N, T, F)` (samples, time steps,
+features) and `y: (N,)`; a window's inputs are rows `start..end` and its target is row
+`end + horizon`, so a window never sees its own target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+PRICE_COLUMNS = ("Open", "High", "Low", "Close")
+NAIVE_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Volume")
+RETURN_FEATURES = ("log_return", "log_high_low", "log_close_open", "log_volume_change")
+SPLIT_NAMES = ("train", "val", "test")
+
+
+class SeriesError(ValueError):
+    """Bad input to a time-series helper (bad column, bad window size, empty split, ...)."""
+
+
+# --------------------------------------------------------------------------- validation
+def validate_frame(frame, columns: Sequence[str], *, date_column: str | None = "Date") -> None:
+    """Check that `columns` of `frame` are numeric and finite and that dates strictly increase.
+
+    Errors name the column and the first bad row (its position, 0-based, and its date), so
+    that a bad value is found in the CSV instead of surfacing as NaN inside TensorFlow.
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise SeriesError(f"frame must be a pandas DataFrame, got {type(frame).__name__}.")
+    wanted = list(columns) + ([date_column] if date_column else [])
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise SeriesError(f"columns {missing} not in frame; available: {list(frame.columns)}.")
+    if len(frame) == 0:
+        raise SeriesError("frame is empty; expected at least one row.")
+    for column in columns:
+        series = frame[column]
+        numeric = pd.to_numeric(series, errors="coerce")
+        bad = numeric.isna().to_numpy() & series.notna().to_numpy()
+        if bad.any() or series.dtype == bool:
+            row = int(np.argmax(bad)) if bad.any() else 0
+            raise SeriesError(
+                f"column {column!r} is not numeric (dtype {series.dtype}); first bad value "
+                f"{series.iloc[row]!r} at {_where(frame, row, date_column)}."
+            )
+        values = numeric.to_numpy(dtype="float64")
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise SeriesError(
+                f"column {column!r} has {int(bad.sum())} NaN or infinite value(s); first at "
+                f"{_where(frame, row, date_column)}. Fill or drop them before windowing."
+            )
+    if date_column:
+        dates = frame[date_column].to_numpy()
+        if len(dates) > 1:
+            steps = dates[1:] > dates[:-1]
+            if not steps.all():
+                row = int(np.argmax(~steps)) + 1
+                raise SeriesError(
+                    f"{date_column!r} must be strictly increasing; row {row} "
+                    f"({dates[row]}) does not come after row {row - 1} ({dates[row - 1]}). "
+                    "Sort by date and drop duplicate dates."
+                )
+
+
+def _where(frame, row: int, date_column: str | None) -> str:
+    if date_column and date_column in frame.columns:
+        return f"row {row} ({date_column} {frame[date_column].iloc[row]})"
+    return f"row {row}"
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise SeriesError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- features
+def add_return_features(frame):
+    """Return a copy of the OHLCV `frame` with scale-free columns (first row dropped).
+
+    `log_return` = log(Close_t / Close_t-1), `log_high_low` = log(High / Low),
+    `log_close_open` = log(Close / Open), `log_volume_change` = log((1 + V_t) / (1 + V_t-1)).
+    None depends on the price level, so a model trained on 1990 can be applied to 2015.
+    """
+    validate_frame(frame, (*PRICE_COLUMNS, "Volume"))
+    prices = frame[list(PRICE_COLUMNS)].to_numpy(dtype="float64")
+    if (prices <= 0).any():
+        row = int(np.argmax((prices <= 0).any(axis=1)))
+        raise SeriesError(f"prices must be positive for log-returns; {_where(frame, row, 'Date')}.")
+    out = frame.copy()
+    close = out["Close"].to_numpy(dtype="float64")
+    volume = np.log1p(out["Volume"].to_numpy(dtype="float64").clip(min=0))
+    out["log_return"] = np.concatenate([[np.nan], np.diff(np.log(close))])
+    out["log_high_low"] = np.log(out["High"] / out["Low"])
+    out["log_close_open"] = np.log(out["Close"] / out["Open"])
+    out["log_volume_change"] = np.concatenate([[np.nan], np.diff(volume)])
+    return out.iloc[1:].reset_index(drop=True)
+
+
+def naive_arrays(frame) -> tuple[np.ndarray, np.ndarray]:
+    """The hand-out's set-up: x (N, 1, 5) = [date ordinal, Open, High, Low, Volume], raw scales,
+    one time step per sample; y (N,) = the same day's Close."""
+    validate_frame(frame, ("Open", "High", "Low", "Close", "Volume"))
+    ordinal = frame["Date"].map(lambda d: d.toordinal()).to_numpy(dtype="float64")
+    raw = frame[["Open", "High", "Low", "Volume"]].to_numpy(dtype="float64")
+    x = np.column_stack([ordinal, raw]).astype("float32")[:, None, :]
+    return x, frame["Close"].to_numpy(dtype="float64")
+
+
+# --------------------------------------------------------------------------- windows
+@dataclass(frozen=True)
+class Windows:
+    """Samples cut from one series: x (N, T, F), y (N,), and where each one sits in time.
+
+    `start`, `end`: (N,) first and last input row; `target_row`: (N,) row of the target
+    (end + horizon); `dates`: (N,) the target dates.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    target_row: np.ndarray
+    dates: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, index) -> Windows:
+        """The windows at `index` (a boolean mask or integer positions)."""
+        return Windows(*(getattr(self, f)[index] for f in Windows.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class WindowGenerator:
+    """Cuts a frame into windows of `lookback` rows of `feature_columns`, target
+    `target_column` `horizon` rows after the window's last row (TensorFlow's idea, NumPy-only).
+    """
+
+    lookback: int
+    feature_columns: tuple[str, ...]
+    target_column: str
+    horizon: int = 1
+    date_column: str = "Date"
+
+    def __post_init__(self) -> None:
+        _positive_int(self.lookback, "lookback")
+        _positive_int(self.horizon, "horizon")
+        if isinstance(self.feature_columns, str) or not len(self.feature_columns):
+            raise SeriesError(
+                f"feature_columns must be a non-empty sequence of column names, "
+                f"got {self.feature_columns!r}."
+            )
+        object.__setattr__(self, "feature_columns", tuple(self.feature_columns))
+
+    def make(self, frame) -> Windows:
+        """All windows of `frame`: x (N, lookback, F) float32, N = rows - lookback - horizon + 1."""
+        columns = list(dict.fromkeys([*self.feature_columns, self.target_column]))
+        validate_frame(frame, columns, date_column=self.date_column)
+        n_rows = len(frame)
+        n = n_rows - self.lookback - self.horizon + 1
+        if n < 1:
+            raise SeriesError(
+                f"lookback ({self.lookback}) + horizon ({self.horizon}) = "
+                f"{self.lookback + self.horizon} exceeds the series length ({n_rows} rows); "
+                f"need lookback + horizon <= {n_rows}."
+            )
+        values = frame[list(self.feature_columns)].to_numpy(dtype="float32")
+        views = np.lib.stride_tricks.sliding_window_view(values, self.lookback, axis=0)
+        start = np.arange(n)
+        end = start + self.lookback - 1
+        target = end + self.horizon
+        return Windows(
+            x=np.ascontiguousarray(views[:n].transpose(0, 2, 1)),
+            y=frame[self.target_column].to_numpy(dtype="float64")[target],
+            start=start,
+            end=end,
+            target_row=target,
+            dates=frame[self.date_column].to_numpy()[target],
+        )
+
+
+# --------------------------------------------------------------------------- splits
+@dataclass(frozen=True)
+class Split:
+    """Chronological row ranges: train [0, train_end), val [train_end, val_end),
+    test [val_end, n_rows)."""
+
+    train_end: int
+    val_end: int
+    n_rows: int
+
+
+def chronological_split(n_rows: int, *, train: float = 0.7, val: float = 0.1) -> Split:
+    """Split `n_rows` rows in time order into train / validation / test (the rest)."""
+    n_rows = _positive_int(n_rows, "n_rows")
+    for name, value in (("train", train), ("val", val)):
+        if not 0 < value < 1:
+            raise SeriesError(f"{name} must be a fraction in (0, 1), got {value!r}.")
+    if train + val >= 1:
+        raise SeriesError(f"train + val must be < 1 to leave a test period, got {train + val}.")
+    train_end = int(round(n_rows * train))
+    val_end = int(round(n_rows * (train + val)))
+    sizes = dict(zip(SPLIT_NAMES, (train_end, val_end - train_end, n_rows - val_end), strict=True))
+    empty = [name for name, size in sizes.items() if size < 1]
+    if empty:
+        raise SeriesError(
+            f"split {empty} would be empty with {n_rows} rows, train={train}, val={val}; "
+            "use a longer series or larger fractions."
+        )
+    return Split(train_end, val_end, n_rows)
+
+
+def split_windows(windows: Windows, split: Split) -> dict[str, Windows]:
+    """Assign each window to the period of its target row. A training window's inputs and
+    target all lie before `split.train_end`; validation and test windows may look back into
+    earlier periods (the past is known), never forward."""
+    parts = {
+        "train": windows.target_row < split.train_end,
+        "val": (windows.target_row >= split.train_end) & (windows.target_row < split.val_end),
+        "test": windows.target_row >= split.val_end,
+    }
+    out = {}
+    for name, mask in parts.items():
+        if not mask.any():
+            raise SeriesError(
+                f"split {name!r} has no windows (train_end={split.train_end}, "
+                f"val_end={split.val_end}, {len(windows)} windows); shorten the lookback or "
+                "enlarge that period."
+            )
+        out[name] = windows.take(mask)
+    return out
+
+
+def holdout_indices(
+    n: int, test_fraction: float, *, shuffle: bool, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train / test positions of `n` samples: the last `test_fraction` (chronological), or a
+    random `test_fraction` (shuffled, as the written answer proposed)."""
+    n = _positive_int(n, "n")
+    if not 0 < test_fraction < 1:
+        raise SeriesError(f"test_fraction must be in (0, 1), got {test_fraction!r}.")
+    n_test = int(round(n * test_fraction))
+    if n_test < 1 or n_test >= n:
+        raise SeriesError(f"test_fraction={test_fraction} of {n} samples leaves an empty split.")
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    return np.sort(order[: n - n_test]), np.sort(order[n - n_test :])
+
+
+def leaked_fraction(train: Windows, test: Windows) -> float:
+    """Share of test windows whose target row the training windows saw, as an input or a
+    target. 0 for an honest chronological split; close to 1 when overlapping windows are
+    shuffled across the split."""
+    seen = np.zeros(int(max(train.target_row.max(), test.target_row.max())) + 1, bool)
+    seen[train.target_row] = True
+    covered = np.zeros(len(seen) + 1, int)
+    np.add.at(covered, train.start, 1)
+    np.add.at(covered, train.end + 1, -1)
+    seen |= np.cumsum(covered)[:-1] > 0
+    return float(seen[test.target_row].mean())
+
+
+# --------------------------------------------------------------------------- scaling
+class Scaler:
+    """Per-feature scaling over the last axis, fitted on the training data only.
+
+    kind="standard": (x - mean) / std; kind="minmax": (x - min) / (max - min), in [0, 1] on
+    the data it was fitted on. Works on x (N, F) or (N, T, F) and y (N,).
+    """
+
+    KINDS = ("standard", "minmax")
+
+    def __init__(self, kind: str = "standard") -> None:
+        if kind not in self.KINDS:
+            raise SeriesError(f"kind must be one of {self.KINDS}, got {kind!r}.")
+        self.kind = kind
+        self.offset_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
+
+    def fit(self, data: np.ndarray) -> Scaler:
+        """Learn the per-feature statistics of `data` (N, F), (N, T, F) or (N,)."""
+        data = np.asarray(data, dtype="float64")
+        if data.size == 0:
+            raise SeriesError("cannot fit a Scaler on empty data.")
+        flat = data.reshape(-1, data.shape[-1]) if data.ndim > 1 else data.reshape(-1, 1)
+        if not np.isfinite(flat).all():
+            raise SeriesError("cannot fit a Scaler on data with NaN or infinite values.")
+        if self.kind == "standard":
+            offset, scale = flat.mean(axis=0), flat.std(axis=0)
+        else:
+            offset, scale = flat.min(axis=0), flat.max(axis=0) - flat.min(axis=0)
+        self.offset_, self.scale_ = offset, np.where(scale > 0, scale, 1.0)
+        self._ndim = data.ndim
+        return self
+
+    def _check(self, data: np.ndarray) -> np.ndarray:
+        if self.offset_ is None:
+            raise SeriesError("this Scaler is not fitted yet; call fit(train_data) first.")
+        data = np.asarray(data, dtype="float64")
+        width = data.shape[-1] if self._ndim > 1 else 1
+        if self._ndim > 1 and (data.ndim < 2 or width != len(self.offset_)):
+            raise SeriesError(
+                f"data has shape {data.shape}; the Scaler was fitted on "
+                f"{len(self.offset_)} feature(s) on the last axis."
+            )
+        return data
+
+    def transform(self, data: np.ndarray) -> np.ndarray:
+        """Scale `data` with the fitted statistics (same shape out)."""
+        data = self._check(data)
+        if self._ndim == 1:
+            return (data - self.offset_[0]) / self.scale_[0]
+        return (data - self.offset_) / self.scale_
+
+    def inverse_transform(self, data: np.ndarray) -> np.ndarray:
+        """Undo `transform` (same shape out)."""
+        data = self._check(data)
+        if self._ndim == 1:
+            return data * self.scale_[0] + self.offset_[0]
+        return data * self.scale_ + self.offset_
+
+
+# --------------------------------------------------------------------------- metrics
+def _pair(y_true, y_pred, name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
+    y_true = np.asarray(y_true, dtype="float64").ravel()
+    y_pred = np.asarray(y_pred, dtype="float64").ravel()
+    if y_true.shape != y_pred.shape or y_true.size == 0:
+        raise SeriesError(
+            f"y_true and {name} must be non-empty and the same length, got "
+            f"{y_true.size} and {y_pred.size}."
+        )
+    if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
+        raise SeriesError(f"y_true and {name} must be finite (found NaN or infinity).")
+    return y_true, y_pred
+
+
+def r2(y_true, y_pred) -> float:
+    """Coefficient of determination: 1 - SSE / SST; below 0 means worse than the test mean."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    total = np.sum((y_true - y_true.mean()) ** 2)
+    if total == 0:
+        raise SeriesError("R² is undefined when y_true is constant.")
+    return float(1 - np.sum((y_true - y_pred) ** 2) / total)
+
+
+def mae(y_true, y_pred) -> float:
+    """Mean absolute error."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(y_true - y_pred)))
+
+
+def skill(y_true, y_pred, y_reference) -> float:
+    """Skill versus a reference forecast: 1 - MSE(model) / MSE(reference); 0 = no better."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    _, y_reference = _pair(y_true, y_reference, "y_reference")
+    reference = np.mean((y_true - y_reference) ** 2)
+    if reference == 0:
+        raise SeriesError("skill is undefined when the reference forecast is perfect.")
+    return float(1 - np.mean((y_true - y_pred) ** 2) / reference)
+
+
+def returns_to_prices(last_close, log_return) -> np.ndarray:
+    """Price forecasts from predicted log-returns: last_close * exp(log_return), shapes (N,)."""
+    last_close, log_return = _pair(last_close, log_return, "log_return")
+    return last_close * np.exp(log_return)
+
+
+def score(price_true, price_pred, last_close) -> dict[str, float]:
+    """One row of the comparison table for price forecasts made from `last_close`:
+    R² on prices, R² on log-returns, MAE on prices, skill versus persistence."""
+    price_true, price_pred = _pair(price_true, price_pred, "price_pred")
+    _, last_close = _pair(price_true, last_close, "last_close")
+    if (price_pred <= 0).any():
+        raise SeriesError("price_pred must be positive to score log-returns.")
+    return {
+        "r2_price": r2(price_true, price_pred),
+        "r2_return": r2(np.log(price_true / last_close), np.log(price_pred / last_close)),
+        "mae": mae(price_true, price_pred),
+        "skill_vs_persistence": skill(price_true, price_pred, last_close),
+    }
+
+
+# --------------------------------------------------------------------------- models
+def linear_forecast(x_train, y_train, x_test, *, alpha: float = 1.0) -> np.ndarray:
+    """Ridge regression on the flattened windows, x (N, T, F) -> (N,) (a baseline)."""
+    from sklearn.linear_model import Ridge
+
+    x_train, x_test = np.asarray(x_train), np.asarray(x_test)
+    model = Ridge(alpha=alpha).fit(x_train.reshape(len(x_train), -1), y_train)
+    return model.predict(x_test.reshape(len(x_test), -1))
+
+
+def build_lstm(n_steps: int, n_features: int, *, units: int = 32, name: str = "lstm_model"):
+    """A small LSTM regressor: Input (T, F) -> LSTM(units) -> Dense(1); Adam, MSE loss."""
+    import keras
+
+    inputs = keras.Input((n_steps, n_features), name="window")
+    hidden = keras.layers.LSTM(units, name="lstm")(inputs)
+    outputs = keras.layers.Dense(1, name="forecast")(hidden)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    return model
+
+
+def fit_lstm(
+    x_train,
+    y_train,
+    *,
+    epochs: int,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    units: int = 32,
+    batch_size: int = 64,
+    patience: int = 5,
+    name: str = "lstm_model",
+):
+    """Train `build_lstm` on x (N, T, F), y (N,); with `validation`, stop early on its loss
+    and keep the best weights. Returns the model."""
+    import keras
+
+    epochs = _positive_int(epochs, "epochs")
+    x_train = np.asarray(x_train, dtype="float32")
+    model = build_lstm(x_train.shape[1], x_train.shape[2], units=units, name=name)
+    callbacks = []
+    if validation is not None:
+        validation = tuple(np.asarray(a, dtype="float32") for a in validation)
+        callbacks.append(
+            keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
+        )
+    model.fit(
+        x_train,
+        np.asarray(y_train, dtype="float32"),
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation,
+        callbacks=callbacks,
+        shuffle=True,
+        verbose=0,
+    )
+    return model
+
+
+def predict(model, x) -> np.ndarray:
+    """Model outputs for x (N, T, F) as a float64 vector (N,)."""
+    return np.asarray(model.predict(np.asarray(x, dtype="float32"), verbose=0), "float64").ravel()
+
+
+def forecast_returns(
+    parts: dict[str, Windows], *, model: str = "lstm", epochs: int = 1, units: int = 32
+) -> np.ndarray:
+    """Fit on parts["train"] (scalers fitted there only; "val" for early stopping) and
+    return the predicted target of parts["test"] in the target's own units, shape (N,)."""
+    if model not in ("lstm", "linear"):
+        raise SeriesError(f"model must be 'lstm' or 'linear', got {model!r}.")
+    train, val, test = parts["train"], parts["val"], parts["test"]
+    x_scaler, y_scaler = Scaler().fit(train.x), Scaler().fit(train.y)
+    x_train, y_train = x_scaler.transform(train.x), y_scaler.transform(train.y)
+    if model == "linear":
+        scaled = linear_forecast(x_train, y_train, x_scaler.transform(test.x))
+    else:
+        validation = (x_scaler.transform(val.x), y_scaler.transform(val.y))
+        fitted = fit_lstm(x_train, y_train, epochs=epochs, validation=validation, units=units)
+        scaled = predict(fitted, x_scaler.transform(test.x))
+    return y_scaler.inverse_transform(scaled)
+
+
+def walk_forward(
+    windows: Windows,
+    close: np.ndarray,
+    forecaster: Callable[[dict[str, Windows]], np.ndarray],
+    *,
+    n_splits: int,
+    val_fraction: float = 0.1,
+):
+    """Walk-forward evaluation with scikit-learn's `TimeSeriesSplit` over windows in time
+    order. In each fold the forecaster is refitted (scalers included) on the fold's past only,
+    the last `val_fraction` of it held out for early stopping; `windows.y` must be the next
+    log-return and `close` (rows,) the close prices, so forecasts are scored with `score`.
+    Returns a DataFrame with one row per fold."""
+    import pandas as pd
+    from sklearn.model_selection import TimeSeriesSplit
+
+    n_splits = _positive_int(n_splits, "n_splits")
+    if n_splits < 2 or len(windows) < 2 * (n_splits + 1):
+        raise SeriesError(
+            f"n_splits must be >= 2 and leave >= 2 windows a fold; got n_splits={n_splits} "
+            f"for {len(windows)} windows."
+        )
+    if np.any(np.diff(windows.target_row) <= 0):
+        raise SeriesError("windows must be in time order (increasing target_row).")
+    close = np.asarray(close, dtype="float64")
+    rows = []
+    for fold, (past, future) in enumerate(TimeSeriesSplit(n_splits).split(windows.y)):
+        n_val = max(1, int(round(len(past) * val_fraction)))
+        parts = {
+            "train": windows.take(past[:-n_val]),
+            "val": windows.take(past[-n_val:]),
+            "test": windows.take(future),
+        }
+        test = parts["test"]
+        last_close = close[test.end]
+        forecast = returns_to_prices(last_close, forecaster(parts))
+        row = {"fold": fold, "train_windows": len(past) - n_val, "test_windows": len(future)}
+        row["test_from"], row["test_to"] = test.dates[0], test.dates[-1]
+        rows.append(row | score(close[test.target_row], forecast, last_close))
+    return pd.DataFrame(rows)
