@@ -475,10 +475,15 @@ def test_reinitialize_draws_new_kernel_and_resets_bias():
 
 def test_cascading_randomization_top_down_on_a_copy(model, images):
     weights = [w.copy() for w in model.get_weights()]
-    rows = gradcam.cascading_randomization(model, images, None, seed=0)
-    assert [r["randomized_down_to"] for r in rows] == ["out", "conv2", "conv1"]
+    rows = gradcam.cascading_randomization(model, images, None, seed=0, keep=2)
+    assert [r["randomized_down_to"] for r in rows] == ["trained", "out", "conv2", "conv1"]
     for row in rows:
         assert -1.0 <= row["spearman"] <= 1.0 and 0 <= row["undefined"] <= 6
+        assert row["maps"].shape == (2, 4, 4)
+    np.testing.assert_allclose(
+        rows[0]["maps"], gradcam.grad_cam(model, images[:2], normalize=False), atol=1e-6
+    )
+    assert not np.allclose(rows[1]["maps"], rows[0]["maps"])
     assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights(), strict=True))
 
 
@@ -492,6 +497,21 @@ def test_cascading_randomization_decorrelates_a_gap_model():
     same = gradcam.grad_cam(m, x, 0, normalize=False)
     np.testing.assert_allclose(gradcam.rank_correlation(same, same), 1.0)
     assert rows[-1]["spearman"] < 0.9
+
+
+def test_quadrant_shares():
+    maps = np.zeros((3, 4, 4))
+    maps[0, 3, 0] = 2.0  # bottom-left only
+    maps[1] = 1.0  # uniform
+    shares = gradcam.quadrant_shares(maps)
+    np.testing.assert_allclose(shares[0], [0, 0, 1, 0])
+    np.testing.assert_allclose(shares[1], [0.25] * 4)
+    np.testing.assert_array_equal(shares[2], 0.0)  # all-zero map: no NaN
+    odd = np.zeros((1, 3, 3))
+    odd[0, 1, 1] = 1.0  # the centre is split evenly
+    np.testing.assert_allclose(gradcam.quadrant_shares(odd)[0], [0.25] * 4)
+    with pytest.raises(GradCamError, match=r"maps must be \(N, H, W\)"):
+        gradcam.quadrant_shares(np.zeros((4, 4)))
 
 
 # --------------------------------------------------------------------- deletion test
@@ -547,3 +567,18 @@ def test_deletion_drop_known_answer():
     assert out["random"] < out["gradcam"]
     with pytest.raises(GradCamError, match="maps has 1 entries for 2 images"):
         gradcam.deletion_drop(explainer, x, np.array([0, 0]), maps[:1])
+
+
+# --------------------------------------------------------------------- speed helper
+
+
+def test_speed_comparison_reports_every_timing(model, images):
+    out = gradcam.speed_comparison(model, images, n_baseline=2, repeats=1)
+    assert out["n_baseline"] == 2 and out["n_all"] == 6
+    for key in ("answer_s", "ours_cold_s", "ours_warm_s", "ours_all_s", "speedup"):
+        assert out[key] > 0
+    assert out["speedup"] == pytest.approx(
+        out["answer_ms_per_image"] / out["ours_ms_per_image"], rel=1e-9
+    )
+    with pytest.raises(GradCamError, match="n_baseline must be a positive integer, got 0"):
+        gradcam.speed_comparison(model, images, n_baseline=0)

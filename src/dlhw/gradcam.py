@@ -416,13 +416,16 @@ def cascading_randomization(
     layer: str | None = None,
     method: str = "gradcam",
     seed: int = 0,
+    keep: int = 0,
 ) -> list[dict]:
     """Adebayo et al.'s cascade: re-initialise weighted layers from the top down, compare maps.
 
     Works on a copy (the user's model is untouched). Returns one row per step:
     {"randomized_down_to": layer name, "spearman": mean over images of the rank correlation
     between raw maps (N, h, w) of the trained and the randomised model, "undefined": how many
-    images had a constant map (excluded from the mean)}.
+    images had a constant map (excluded from the mean)}, plus "maps": the randomised model's
+    raw maps of the first `keep` images (keep, h, w) when keep > 0. A first row named
+    "trained" holds the trained model's (Spearman 1 by definition).
     """
     import keras
 
@@ -431,17 +434,40 @@ def cascading_randomization(
     trained, classes = reference.explain(x, class_index, normalize=False)  # None: predicted
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
-    rows = []
+    rows = [{"randomized_down_to": "trained", "spearman": 1.0, "undefined": 0}]
+    if keep:
+        rows[0]["maps"] = trained[:keep]
     for step, name in enumerate(reversed(weighted_layer_names(copy))):
         reinitialize(copy.get_layer(name), seed + step)
         randomized = GradCam(copy, reference.layer, method)(x, classes, normalize=False)
         rho = rank_correlation(trained, randomized)
         defined = np.isfinite(rho)
         mean = float(rho[defined].mean()) if defined.any() else float("nan")
-        rows.append(
-            {"randomized_down_to": name, "spearman": mean, "undefined": int((~defined).sum())}
-        )
+        row = {"randomized_down_to": name, "spearman": mean, "undefined": int((~defined).sum())}
+        if keep:
+            row["maps"] = randomized[:keep]
+        rows.append(row)
     return rows
+
+
+def quadrant_shares(maps: np.ndarray) -> np.ndarray:
+    """Share of each map's total (N, H, W) in its four quadrants -> (N, 4): top-left, top-right,
+    bottom-left, bottom-right (the middle row/column, for odd sizes, is split evenly).
+    An all-zero map gets zeros, not NaN."""
+    maps = np.asarray(maps, dtype="float64")
+    if maps.ndim != 3:
+        raise GradCamError(f"maps must be (N, H, W), got shape {maps.shape}.")
+    h, w = maps.shape[1:]
+    rows = np.clip(np.arange(h) - (h - 1) / 2 + 0.5, 0.0, 1.0)  # 0 top, 1 bottom, 0.5 middle
+    cols = np.clip(np.arange(w) - (w - 1) / 2 + 0.5, 0.0, 1.0)
+    top, left = 1 - rows, 1 - cols
+    parts = [
+        np.einsum("nij,i,j->n", maps, a, b)
+        for a, b in ((top, left), (top, cols), (rows, left), (rows, cols))
+    ]
+    total = maps.sum(axis=(1, 2))[:, None]
+    stacked = np.stack(parts, axis=1)
+    return np.divide(stacked, total, out=np.zeros_like(stacked), where=total > 0)
 
 
 # ----------------------------------------------------------------------------- faithfulness
@@ -502,4 +528,53 @@ def deletion_drop(
         "base": float(base.mean()),
         "gradcam": float((base - probability(blank(x, by_map))).mean()),
         "random": float((base - probability(blank(x, at_random))).mean()),
+    }
+
+
+# ----------------------------------------------------------------------------- speed
+
+
+def speed_comparison(
+    model, images, *, n_baseline: int, layer: str | None = None, repeats: int = 3
+) -> dict[str, float]:
+    """Time the answer's per-image function on `n_baseline` images against ours on the same
+    images and on all of `images` (N, 28, 28, 1). Seconds; ours is the median of `repeats`.
+
+    "cold" includes building our view and tracing its function (a first call); "warm" reuses
+    one `GradCam`, as a user explaining many batches would. The speed-up is the ratio of the
+    seconds per image, answer over ours warm (and over ours cold).
+    """
+    import statistics
+    import time
+
+    explainer = GradCam(model, layer)
+    x = explainer.images(images)
+    if isinstance(n_baseline, bool) or not isinstance(n_baseline, int) or n_baseline < 1:
+        raise GradCamError(f"n_baseline must be a positive integer, got {n_baseline!r}.")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise GradCamError(f"repeats must be a positive integer, got {repeats!r}.")
+    few = x[:n_baseline]
+
+    def seconds(run) -> float:
+        start = time.perf_counter()
+        run()
+        return time.perf_counter() - start
+
+    answer = seconds(lambda: [answer_grad_cam(im[None], model, explainer.layer) for im in few])
+    cold = seconds(lambda: grad_cam(model, few, layer=explainer.layer))
+    explainer(few[:2])  # trace once
+    warm = statistics.median(seconds(lambda: explainer(few)) for _ in range(repeats))
+    warm_all = statistics.median(seconds(lambda: explainer(x)) for _ in range(repeats))
+    per_image = answer / len(few)
+    return {
+        "n_baseline": len(few),
+        "n_all": len(x),
+        "answer_s": answer,
+        "ours_cold_s": cold,
+        "ours_warm_s": warm,
+        "ours_all_s": warm_all,
+        "answer_ms_per_image": 1e3 * per_image,
+        "ours_ms_per_image": 1e3 * warm / len(few),
+        "speedup": per_image / (warm / len(few)),
+        "speedup_cold": per_image / (cold / len(few)),
     }
