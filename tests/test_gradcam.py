@@ -499,6 +499,14 @@ def test_cascading_randomization_decorrelates_a_gap_model():
     assert rows[-1]["spearman"] < 0.9
 
 
+def test_class_means():
+    values = np.arange(8, dtype="float32").reshape(4, 2)
+    means = gradcam.class_means(values, np.array([0, 2, 0, 2]), 4)
+    np.testing.assert_allclose(means, [[2, 3], [0, 0], [4, 5], [0, 0]])  # absent: zeros
+    with pytest.raises(GradCamError, match=r"labels must be \(N,\) = \(4,\)"):
+        gradcam.class_means(values, np.zeros(3), 4)
+
+
 def test_quadrant_shares():
     maps = np.zeros((3, 4, 4))
     maps[0, 3, 0] = 2.0  # bottom-left only
@@ -582,3 +590,26 @@ def test_speed_comparison_reports_every_timing(model, images):
     )
     with pytest.raises(GradCamError, match="n_baseline must be a positive integer, got 0"):
         gradcam.speed_comparison(model, images, n_baseline=0)
+
+
+# --------------------------------------------------------------------- figures (dlhw.plots, Q7)
+
+
+def test_gradcam_figures_have_one_panel_per_image_and_row():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dlhw import plots
+
+    x = np.random.default_rng(6).random((3, 28, 28, 1))
+    maps = {"a": np.random.default_rng(7).random((3, 7, 7)), "b": np.zeros((3, 7, 7))}
+    fig = plots.plot_gradcam_rows(x, maps, titles=["x", "y", "z"], suptitle="t")
+    assert len(fig.axes) == 9 and fig.axes[0].get_title() == "x"
+    assert fig.axes[3].get_ylabel() == "a"
+    fig = plots.plot_image_rows({"one": x, "two": x[:2]})
+    assert len(fig.axes) == 6
+    fig = plots.plot_training_curves(
+        {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
+    )
+    assert [len(ax.lines) for ax in fig.axes] == [2, 1]
+    matplotlib.pyplot.close("all")

@@ -450,6 +450,20 @@ def cascading_randomization(
     return rows
 
 
+def class_means(values: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean of values (N, ...) over the items of each class in labels (N,) -> (n_classes, ...).
+
+    A class with no items gets zeros (not NaN, and no warning)."""
+    values, labels = np.asarray(values, dtype="float32"), np.asarray(labels)
+    if labels.shape != values.shape[:1]:
+        raise GradCamError(f"labels must be (N,) = ({len(values)},), got shape {labels.shape}.")
+    out = np.zeros((n_classes, *values.shape[1:]), dtype="float32")
+    for c in range(n_classes):
+        if (labels == c).any():
+            out[c] = values[labels == c].mean(axis=0)
+    return out
+
+
 def quadrant_shares(maps: np.ndarray) -> np.ndarray:
     """Share of each map's total (N, H, W) in its four quadrants -> (N, 4): top-left, top-right,
     bottom-left, bottom-right (the middle row/column, for odd sizes, is split evenly).
