@@ -105,3 +105,82 @@ def plot_window_overlap(train_rows, test_rows, lookback: int, *, n_show: int = 6
     ax.legend(fontsize=8, loc="center right")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------ Q7: Grad-CAM
+def _grid(n_rows: int, n_cols: int, cell: float = 1.05):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(0.9 + cell * n_cols, 0.25 + cell * n_rows), dpi=DPI, squeeze=False
+    )
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, axes
+
+
+def plot_image_rows(
+    rows: Mapping[str, np.ndarray],
+    *,
+    titles: Sequence[str] | None = None,
+    suptitle: str | None = None,
+):
+    """Q7: one row of grey images (N, H, W[, 1]) per entry of `rows`, its key on the left;
+    `titles` (N,) label the columns."""
+    n_cols = max(len(images) for images in rows.values())
+    fig, axes = _grid(len(rows), n_cols)
+    for r, (name, images) in enumerate(rows.items()):
+        axes[r, 0].set_ylabel(name, fontsize=8)
+        for c, image in enumerate(images):
+            axes[r, c].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
+    for c, title in enumerate(titles or []):
+        axes[0, c].set_title(title, fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gradcam_rows(
+    images: np.ndarray,
+    maps: Mapping[str, np.ndarray],
+    *,
+    titles: Sequence[str] | None = None,
+    suptitle: str | None = None,
+    alpha: float = 0.45,
+):
+    """Q7: the images (N, H, W[, 1]) in the first row, then one row per map set (N, h, w),
+    each map upsampled bilinearly and laid over its image (jet: red = high)."""
+    from dlhw.gradcam import overlay, upsample
+
+    size = np.asarray(images).shape[1:3]
+    fig, axes = _grid(1 + len(maps), len(images))
+    axes[0, 0].set_ylabel("image", fontsize=8)
+    for c, image in enumerate(images):
+        axes[0, c].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
+    for r, (name, row) in enumerate(maps.items(), start=1):
+        axes[r, 0].set_ylabel(name, fontsize=8)
+        for c, (image, cam) in enumerate(zip(images, upsample(row, size), strict=True)):
+            axes[r, c].imshow(overlay(image, cam, alpha=alpha))
+    for c, title in enumerate(titles or []):
+        axes[0, c].set_title(title, fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(history: Mapping[str, Sequence[float]], *, title: str = ""):
+    """Q7: loss and accuracy per epoch from a Keras `History.history` (train and `val_`)."""
+    fig, axes = _figure(2, 8.0, 3.0)
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        for prefix, label in (("", "train"), ("val_", "validation")):
+            values = history.get(prefix + metric)
+            if values is not None:
+                ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+        ax.set(title=f"{title} {metric}".strip(), xlabel="epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
