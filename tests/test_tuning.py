@@ -49,9 +49,8 @@ def test_impossible_answer_stack_is_a_failed_trial_error():
 @pytest.mark.parametrize("seed", range(6))
 def test_sampled_configurations_build_with_ten_outputs(seed):
     hypermodel = tuning.CNNHyperModel()
-    space = keras_tuner.HyperParameters()
-    hypermodel.build(space)  # registers the space (default values)
-    hypermodel.fit(space, _NoFit(), None)  # registers batch_size
+    space = hypermodel.space()
+    assert {"batch_size", "dense_units", "learning_rate"} <= set(space.values)
     oracle = keras_tuner.oracles.RandomSearchOracle(
         objective="val_accuracy", max_trials=1, seed=seed, hyperparameters=space
     )
@@ -82,6 +81,25 @@ def test_largest_configuration_is_under_a_tenth_of_the_answer():
     params = tuning.CNNHyperModel().build(_hp(biggest)).count_params()
     assert params == 196_170 <= tuning.MAX_PARAMS
     assert tuning.MAX_PARAMS * 10 < tuning.ANSWER_BEST_PARAMS
+
+
+def test_describe_space_lists_conditions():
+    table = tuning.describe_space(tuning.CNNHyperModel().space())
+    assert table.loc["dense_units", "if"] == "head in ['dense']"
+    assert table.loc["learning_rate", "values"] == "0.0001..0.01 (log)"
+    assert table.loc["batch_norm", "values"] == "True, False"
+
+
+def test_verdict_names_the_winner_and_the_gaps():
+    def rep(kind, acc):
+        return tuning.SearchReport(kind, acc, 36, 6, 0, 2.0, {})
+
+    text = tuning.verdict([rep("random", 0.98), rep("hyperband", 0.99)])
+    assert text.startswith("hyperband won: best validation accuracy 0.9900")
+    assert "random: 0.9800 (1.00 points behind)" in text
+    assert tuning.best_overall([rep("random", 0.98), rep("grid", 0.99)]).kind == "grid"
+    with pytest.raises(ValueError, match="at least one"):
+        tuning.best_overall([])
 
 
 def test_batch_size_is_tuned_in_fit():
@@ -228,3 +246,28 @@ def test_retrain_builds_the_values_from_scratch(tiny):
         tuning.CNNHyperModel(), values, tiny.x_search, tiny.y_search, epochs=1
     )
     assert model.output.shape == (None, 10) and len(history.history["loss"]) == 1
+
+
+def test_sklearn_tuner_searches_two_model_families(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.random((90, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype="float32")[np.arange(90) % 10]
+    x[np.arange(90), np.arange(90) % 10, 0, 0] = 5.0  # a learnable marker per class
+    data = tuning.SearchData(x, y, x[:30], y[:30], x, y, x[:30], y[:30])
+    tuner = tuning.make_sklearn_tuner(max_trials=2, directory=tmp_path, seed=0)
+    found = tuning.run_sklearn_search(tuner, data)
+    assert found["values"]["model"] in {"logistic", "random_forest"}
+    assert 0.5 < found["cv_accuracy"] <= 1 and 0.5 < found["val_accuracy"] <= 1
+    assert (tmp_path / "sklearn").is_dir()
+    with pytest.raises(ValueError, match="folds must be an integer >= 2"):
+        tuning.make_sklearn_tuner(max_trials=2, directory=tmp_path, seed=0, folds=1)
+
+
+def test_top_trials_table(tmp_path, tiny):
+    tuner = tuning.make_tuner(
+        "random", _CountingHyperModel(), budget_epochs=2, max_epochs=1, directory=tmp_path, seed=0
+    )
+    tuning.run_search(tuner, tiny)
+    table = tuning.top_trials(tuner, 3)
+    assert len(table) == 2 and list(table.columns[:2]) == ["score", "units"]
+    assert table["score"].is_monotonic_decreasing

@@ -107,6 +107,49 @@ def plot_window_overlap(train_rows, test_rows, lookback: int, *, n_show: int = 6
     return fig
 
 
+# ------------------------------------------------------------------ Q1: tuner comparison
+def plot_best_so_far(
+    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    title: str = "Best validation accuracy so far",
+):
+    """Q1: for each tuner, the best validation accuracy seen (E,) against the cumulative
+    epochs it has run (E,): equal budgets end at the same x."""
+    fig, (ax,) = _figure(1, 7.0, 3.4)
+    for name, (epochs, best) in curves.items():
+        ax.step(epochs, best, where="post", lw=1.5, label=name)
+    ax.set(title=title, xlabel="cumulative epochs run", ylabel="best val accuracy")
+    finals = [best[-1] for _, best in curves.values() if len(best)]
+    if finals:  # zoom on the interesting part, keep early low values visible as a drop
+        ax.set_ylim(max(0.0, min(finals) - 0.03), min(1.0, max(finals) + 0.005))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
+    """Q1: counts of true class (rows) against predicted class (columns); y_*: (N,) ints.
+    The diagonal is omitted from the colour scale so that the few errors stand out."""
+    fig, (ax,) = _figure(1, 4.6, 4.0)
+    n = int(max(y_true.max(), y_pred.max())) + 1
+    counts = np.zeros((n, n), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    errors = counts.copy()
+    np.fill_diagonal(errors, 0)
+    ax.imshow(errors, cmap="Reds")
+    for i in range(n):
+        for j in range(n):
+            if counts[i, j]:
+                weight = "bold" if i == j else "normal"
+                ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=6, weight=weight)
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set(title=title, xlabel="predicted", ylabel="true")
+    fig.tight_layout()
+    return fig
+
+
 # ------------------------------------------------------------------ Q7: Grad-CAM
 def _grid(n_rows: int, n_cols: int, cell: float = 1.05):
     import matplotlib.pyplot as plt
@@ -182,5 +225,84 @@ def plot_training_curves(history: Mapping[str, Sequence[float]], *, title: str =
         ax.set(title=f"{title} {metric}".strip(), xlabel="epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------ Q2 / Q4: recurrent networks
+def plot_recurrent_trace(
+    image: np.ndarray,
+    panels: Mapping[str, np.ndarray],
+    *,
+    probabilities: np.ndarray | None = None,
+    label: int | None = None,
+    title: str = "",
+):
+    """Q2: a digit (28, 28) read row by row, then one heatmap per entry of `panels` (T, H):
+    units on the y axis, time steps on the x axis; optionally the class probabilities (T, 10)
+    after each step, with the true `label` drawn thick."""
+    import matplotlib.pyplot as plt
+
+    n = 1 + len(panels) + (probabilities is not None)
+    fig, axes = plt.subplots(1, n, figsize=(2.3 * n + 0.6, 2.8), dpi=DPI, squeeze=False)
+    axes = axes[0]
+    axes[0].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
+    axes[0].set(title="input (row = step)", xlabel="pixel", ylabel="step")
+    for ax, (name, values) in zip(axes[1:], panels.items(), strict=False):
+        values = np.asarray(values)
+        low = -1.0 if values.min() < 0 else 0.0
+        shown = ax.imshow(
+            values.T,
+            aspect="auto",
+            cmap="RdBu_r" if low < 0 else "viridis",
+            vmin=low,
+            vmax=1.0,
+            interpolation="nearest",
+        )
+        ax.set(title=name, xlabel="step", ylabel="unit")
+        fig.colorbar(shown, ax=ax, fraction=0.05)
+    if probabilities is not None:
+        ax = axes[-1]
+        for digit in range(probabilities.shape[1]):
+            thick = digit == label
+            ax.plot(
+                np.arange(1, len(probabilities) + 1),
+                probabilities[:, digit],
+                lw=2.2 if thick else 0.8,
+                alpha=1.0 if thick else 0.5,
+                label=f"{digit}" if thick else None,
+            )
+        ax.set(title="p(class) after each step", xlabel="step", ylim=(-0.02, 1.02))
+        if label is not None:
+            ax.legend(title="true", fontsize=7, title_fontsize=7)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_latency_loglog(
+    seconds: Mapping[str, Mapping[int, float]],
+    slopes: Mapping[str, float],
+    *,
+    title: str = "",
+):
+    """Q4: forward-pass seconds against sequence length on log-log axes, one line per model
+    (`seconds`: model -> {length: seconds}), each labelled with its fitted slope."""
+    fig, axes = _figure(1, 5.5, 3.4)
+    ax = axes[0]
+    for name, by_length in seconds.items():
+        lengths = np.array(sorted(by_length))
+        values = np.array([by_length[n] for n in lengths])
+        ax.loglog(
+            lengths,
+            values * 1e3,
+            marker="o",
+            label=f"{name} (slope {slopes.get(name, float('nan')):.2f})",
+        )
+    ax.set(xlabel="sequence length (steps)", ylabel="forward pass (ms)", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

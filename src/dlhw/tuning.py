@@ -204,6 +204,20 @@ class CNNHyperModel(keras_tuner.HyperModel):
         kwargs["batch_size"] = hp.Choice("batch_size", list(self.BATCH_SIZES), default=128)
         return model.fit(*args, **kwargs)
 
+    def space(self) -> keras_tuner.HyperParameters:
+        """Every hyperparameter of the space at its default (`batch_size` included)."""
+        hp = keras_tuner.HyperParameters()
+        self.build(hp)
+        self.fit(hp, _NoFit())
+        return hp
+
+
+class _NoFit:
+    """Stands in for a model when only the hyperparameters that `fit` declares are wanted."""
+
+    def fit(self, *args, **kwargs):
+        return kwargs
+
 
 def grid_space() -> keras_tuner.HyperParameters:
     """The small discrete sub-space GridSearch walks (6 points); the rest keep defaults."""
@@ -466,6 +480,22 @@ def report(tuner, seconds: float) -> SearchReport:
     )
 
 
+def top_trials(tuner, n: int = 3) -> Any:
+    """The `n` best completed trials: score (validation accuracy) and hyperparameters, one
+    row each (a compact `results_summary()` that prints no paths)."""
+    import pandas as pd
+
+    _check_positive_int(n, "n")
+    rows = {
+        f"trial {t.trial_id}": {
+            "score": round(float(t.score), 4),
+            **public_values(t.hyperparameters),
+        }
+        for t in tuner.oracle.get_best_trials(n)
+    }
+    return pd.DataFrame(rows).T
+
+
 def public_values(hp: keras_tuner.HyperParameters) -> dict[str, Any]:
     """The active hyperparameter values, without Hyperband's `tuner/...` bookkeeping."""
     return {k: v for k, v in hp.values.items() if not k.startswith("tuner/")}
@@ -515,3 +545,138 @@ def retrain(
     )
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
     return model, history
+
+
+def best_overall(reports: list[SearchReport]) -> SearchReport:
+    """The report with the highest best validation accuracy (the first one on a tie)."""
+    if not reports:
+        raise ValueError("reports must hold at least one SearchReport, got none.")
+    return max(reports, key=lambda r: r.best_val_accuracy)
+
+
+def verdict(reports: list[SearchReport]) -> str:
+    """One sentence: which tuner found the best validation accuracy, at what cost, by how much."""
+    ranked = sorted(reports, key=lambda r: r.best_val_accuracy, reverse=True)
+    lines = [
+        f"{ranked[0].kind} won: best validation accuracy {ranked[0].best_val_accuracy:.4f} "
+        f"after {ranked[0].epochs} epochs, {ranked[0].trials} trials, {ranked[0].minutes:.1f} min."
+    ]
+    for other in ranked[1:]:
+        gap = 100 * (ranked[0].best_val_accuracy - other.best_val_accuracy)
+        lines.append(
+            f"  {other.kind}: {other.best_val_accuracy:.4f} ({gap:.2f} points behind), "
+            f"{other.epochs} epochs, {other.trials} trials, {other.minutes:.1f} min"
+        )
+    return "\n".join(lines)
+
+
+def size_table(models: dict[str, keras.Model]) -> Any:
+    """Parameters and per-image MFLOPs of each named model (see `flops_per_image`)."""
+    import pandas as pd
+
+    rows = {
+        name: {"parameters": m.count_params(), "MFLOPs per image": flops_per_image(m) / 1e6}
+        for name, m in models.items()
+    }
+    return pd.DataFrame(rows).T.astype({"parameters": int}).round(2)
+
+
+def describe_space(space: keras_tuner.HyperParameters) -> Any:
+    """A table of a search space (e.g. `CNNHyperModel().space()`): name, type, values or
+    range, and the condition under which the hyperparameter exists."""
+    import pandas as pd
+
+    rows = []
+    for hp in space.space:
+        config = hp.get_config()
+        if "values" in config:
+            values = ", ".join(str(v) for v in config["values"])
+        elif "min_value" in config:
+            step = config.get("step")
+            values = f"{config['min_value']}..{config['max_value']}"
+            values += f" step {step}" if step else f" ({config.get('sampling', 'linear')})"
+        else:
+            values = "True, False" if type(hp).__name__ == "Boolean" else str(config)
+        conditions = "; ".join(
+            f"{c.get_config()['name']} in {c.get_config()['values']}" for c in hp.conditions
+        )
+        rows.append(
+            {"name": hp.name, "type": type(hp).__name__, "values": values, "if": conditions}
+        )
+    return pd.DataFrame(rows).set_index("name")
+
+
+# --------------------------------------------------------------------------- scikit-learn
+
+
+def sklearn_hypermodel(hp: keras_tuner.HyperParameters):
+    """PCA features of flattened images x (N, 784) -> logistic regression or random forest.
+
+    `pca_components` is shared; `C` exists only for the logistic regression, `n_trees` and
+    `max_depth` only for the forest (conditional hyperparameters).
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    components = hp.Choice("pca_components", [20, 40, 80], default=40)
+    kind = hp.Choice("model", ["logistic", "random_forest"])
+    if kind == "logistic":
+        with hp.conditional_scope("model", ["logistic"]):
+            c = hp.Float("C", 1e-3, 10.0, sampling="log", default=1.0)
+        classifier = LogisticRegression(C=c, max_iter=300)
+    else:
+        with hp.conditional_scope("model", ["random_forest"]):
+            trees = hp.Int("n_trees", 25, 100, step=25)
+            depth = hp.Int("max_depth", 8, 24, step=8)
+        classifier = RandomForestClassifier(trees, max_depth=depth, random_state=0, n_jobs=1)
+    return make_pipeline(PCA(components, random_state=0), classifier)
+
+
+def make_sklearn_tuner(
+    *, max_trials: int, directory: str | Path, seed: int, overwrite: bool = False, folds: int = 3
+):
+    """A `SklearnTuner` with a Bayesian oracle over `sklearn_hypermodel`, scored by accuracy
+    with stratified `folds`-fold cross-validation; state in `directory/sklearn`."""
+    from sklearn.model_selection import StratifiedKFold
+
+    _check_positive_int(max_trials, "max_trials")
+    if not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}.")
+    oracle = keras_tuner.oracles.BayesianOptimizationOracle(
+        objective=keras_tuner.Objective("score", "max"),
+        max_trials=max_trials,
+        num_initial_points=max(2, max_trials // 3),
+        seed=seed,
+    )
+    oracle.verbose = 0  # no per-trial printout
+    return keras_tuner.SklearnTuner(
+        oracle=oracle,
+        hypermodel=sklearn_hypermodel,
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        directory=str(directory),
+        project_name="sklearn",
+        overwrite=overwrite,
+    )
+
+
+def flat_labels(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28, 1) and one-hot labels (N, 10) -> x (N, 784), integer labels (N,)."""
+    return x.reshape(len(x), -1), np.asarray(y).argmax(axis=1)
+
+
+def run_sklearn_search(tuner, data: SearchData) -> dict[str, Any]:
+    """Search on the flattened search images, then refit the best pipeline on all of them and
+    score it on the validation split. Returns values, cv_accuracy, val_accuracy, minutes."""
+    start = time.perf_counter()
+    x, y = flat_labels(data.x_search, data.y_search)
+    tuner.search(x, y)
+    best = tuner.oracle.get_best_trials(1)[0]
+    model = sklearn_hypermodel(best.hyperparameters).fit(x, y)
+    return {
+        "values": dict(best.hyperparameters.values),
+        "cv_accuracy": float(best.score),
+        "val_accuracy": float(model.score(*flat_labels(data.x_val, data.y_val))),
+        "minutes": (time.perf_counter() - start) / 60,
+    }
