@@ -293,3 +293,24 @@ def test_lstm_shape_parameters_and_forecast():
     assert np.abs(forecast).max() < 0.2  # in log-return units, not scaled units
     with pytest.raises(ts.SeriesError, match="model must be 'lstm' or 'linear'"):
         ts.forecast_returns(parts, model="gru")
+
+
+def test_answer_fix_scales_with_the_future_and_holdout_scores():
+    frame = make_frame(random_walk(160, seed=6))
+    answer = ts.answer_fix_data(frame, 10)
+    assert answer.x.shape == (150, 10, len(ts.ANSWER_FEATURES))
+    # one min-max scaler over ALL windows: the whole series, future included, spans [0, 1]
+    assert answer.x.min() == pytest.approx(0) and answer.x.max() == pytest.approx(1)
+    np.testing.assert_allclose(answer.y_scaler.inverse_transform(answer.y), answer.windows.y)
+    np.testing.assert_allclose(answer.last_close, frame["Close"].to_numpy()[answer.windows.end])
+    chronological = ts.holdout_r2(answer, shuffle=False, epochs=1, seed=0)
+    shuffled = ts.holdout_r2(answer, shuffle=True, epochs=1, seed=0)
+    assert chronological["leaked_fraction"] == 0.0 and shuffled["leaked_fraction"] > 0.9
+    assert chronological["prediction"].shape == (30,) and np.isfinite(chronological["r2"])
+    assert set(shuffled) >= {"r2", "skill", "leaked_fraction", "train", "test", "prediction"}
+
+
+def test_gate_saturation_of_raw_and_scaled_inputs():
+    model = ts.build_lstm(1, 2, units=4)
+    assert ts.gate_saturation(model, np.full((8, 1, 2), 1e6)) == 1.0
+    assert ts.gate_saturation(model, np.zeros((8, 1, 2))) == 0.0  # biases are 0 or 1

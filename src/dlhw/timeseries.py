@@ -17,6 +17,7 @@ import numpy as np
 
 PRICE_COLUMNS = ("Open", "High", "Low", "Close")
 NAIVE_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Volume")
+ANSWER_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Close", "Volume")
 RETURN_FEATURES = ("log_return", "log_high_low", "log_close_open", "log_volume_change")
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -108,13 +109,19 @@ def add_return_features(frame):
     return out.iloc[1:].reset_index(drop=True)
 
 
+def with_date_ordinal(frame):
+    """A copy of `frame` with `DateOrdinal` (the date as a day number, as the hand-out used)."""
+    validate_frame(frame, ())
+    out = frame.copy()
+    out["DateOrdinal"] = out["Date"].map(lambda d: d.toordinal()).astype("float64")
+    return out
+
+
 def naive_arrays(frame) -> tuple[np.ndarray, np.ndarray]:
     """The hand-out's set-up: x (N, 1, 5) = [date ordinal, Open, High, Low, Volume], raw scales,
     one time step per sample; y (N,) = the same day's Close."""
     validate_frame(frame, ("Open", "High", "Low", "Close", "Volume"))
-    ordinal = frame["Date"].map(lambda d: d.toordinal()).to_numpy(dtype="float64")
-    raw = frame[["Open", "High", "Low", "Volume"]].to_numpy(dtype="float64")
-    x = np.column_stack([ordinal, raw]).astype("float32")[:, None, :]
+    x = with_date_ordinal(frame)[list(NAIVE_FEATURES)].to_numpy(dtype="float32")[:, None, :]
     return x, frame["Close"].to_numpy(dtype="float64")
 
 
@@ -271,6 +278,55 @@ def leaked_fraction(train: Windows, test: Windows) -> float:
     return float(seen[test.target_row].mean())
 
 
+@dataclass(frozen=True)
+class AnswerFixData:
+    """The written answer's fix: windows of the hand-out's columns, min-max scaled with the
+    statistics of ALL rows (the future included). x: (N, T, F) and y: (N,) scaled;
+    `windows` keeps the raw values and the positions; `y_scaler` maps y back to prices;
+    `last_close`: (N,) the last close inside each window (the persistence forecast)."""
+
+    windows: Windows
+    x: np.ndarray
+    y: np.ndarray
+    y_scaler: Scaler
+    last_close: np.ndarray
+
+
+def answer_fix_data(frame, lookback: int) -> AnswerFixData:
+    """Windows of `lookback` days of ANSWER_FEATURES, target the next Close, scaled as the
+    written answer did: one min-max scaler fitted on the whole series before any split."""
+    windows = WindowGenerator(lookback, ANSWER_FEATURES, "Close").make(with_date_ordinal(frame))
+    x_scaler = Scaler("minmax").fit(windows.x)
+    y_scaler = Scaler("minmax").fit(windows.y)
+    return AnswerFixData(
+        windows,
+        x_scaler.transform(windows.x),
+        y_scaler.transform(windows.y),
+        y_scaler,
+        frame["Close"].to_numpy(dtype="float64")[windows.end],
+    )
+
+
+def holdout_r2(
+    data: AnswerFixData, *, shuffle: bool, epochs: int, seed: int = 0, test_fraction: float = 0.2
+) -> dict:
+    """Train the same LSTM (same seed) on a shuffled or a chronological hold-out of
+    `data` and score the test windows in prices. Returns r2, skill (versus persistence on
+    the same test windows), leaked_fraction (see `leaked_fraction`), the train / test
+    positions and the test predictions."""
+    train, test = holdout_indices(len(data.y), test_fraction, shuffle=shuffle, seed=seed)
+    model = fit_lstm(data.x[train], data.y[train], epochs=epochs, seed=seed, name="answer_fix")
+    prediction = data.y_scaler.inverse_transform(predict(model, data.x[test]))
+    return {
+        "r2": r2(data.windows.y[test], prediction),
+        "skill": skill(data.windows.y[test], prediction, data.last_close[test]),
+        "leaked_fraction": leaked_fraction(data.windows.take(train), data.windows.take(test)),
+        "train": train,
+        "test": test,
+        "prediction": prediction,
+    }
+
+
 # --------------------------------------------------------------------------- scaling
 class Scaler:
     """Per-feature scaling over the last axis, fitted on the training data only.
@@ -422,13 +478,17 @@ def fit_lstm(
     units: int = 32,
     batch_size: int = 64,
     patience: int = 5,
+    seed: int | None = None,
     name: str = "lstm_model",
 ):
     """Train `build_lstm` on x (N, T, F), y (N,); with `validation`, stop early on its loss
-    and keep the best weights. Returns the model."""
+    and keep the best weights; `seed` fixes the initial weights and the batch order.
+    Returns the model."""
     import keras
 
     epochs = _positive_int(epochs, "epochs")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     x_train = np.asarray(x_train, dtype="float32")
     model = build_lstm(x_train.shape[1], x_train.shape[2], units=units, name=name)
     callbacks = []
@@ -456,7 +516,12 @@ def predict(model, x) -> np.ndarray:
 
 
 def forecast_returns(
-    parts: dict[str, Windows], *, model: str = "lstm", epochs: int = 1, units: int = 32
+    parts: dict[str, Windows],
+    *,
+    model: str = "lstm",
+    epochs: int = 1,
+    units: int = 32,
+    seed: int | None = None,
 ) -> np.ndarray:
     """Fit on parts["train"] (scalers fitted there only; "val" for early stopping) and
     return the predicted target of parts["test"] in the target's own units, shape (N,)."""
@@ -469,9 +534,21 @@ def forecast_returns(
         scaled = linear_forecast(x_train, y_train, x_scaler.transform(test.x))
     else:
         validation = (x_scaler.transform(val.x), y_scaler.transform(val.y))
-        fitted = fit_lstm(x_train, y_train, epochs=epochs, validation=validation, units=units)
+        fitted = fit_lstm(
+            x_train, y_train, epochs=epochs, validation=validation, units=units, seed=seed
+        )
         scaled = predict(fitted, x_scaler.transform(test.x))
     return y_scaler.inverse_transform(scaled)
+
+
+def gate_saturation(model, x, *, layer: str = "lstm", threshold: float = 5.0) -> float:
+    """Share of an LSTM's input pre-activations x_t W + b (all gates, all steps) with
+    |z| > threshold, where sigmoid and tanh are flat (slope < 0.01): such inputs pass no
+    gradient. x: (N, T, F) as fed to the model. With one time step this is exact."""
+    kernel, _, bias = model.get_layer(layer).get_weights()
+    x = np.asarray(x, dtype="float64")
+    z = x.reshape(-1, x.shape[-1]) @ kernel + bias
+    return float(np.mean(np.abs(z) > threshold))
 
 
 def walk_forward(
