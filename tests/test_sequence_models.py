@@ -1,0 +1,134 @@
+"""dlhw.sequence_models: parameter formulas vs Keras, length independence, latency helpers."""
+
+import keras
+import numpy as np
+import pytest
+
+from dlhw import profiles
+from dlhw import sequence_models as sm
+
+
+@pytest.mark.parametrize(
+    "layer, d, formula",
+    [
+        (lambda: keras.layers.SimpleRNN(7), 5, sm.simple_rnn_params(5, 7)),
+        (lambda: keras.layers.LSTM(7), 5, sm.lstm_params(5, 7)),
+        (lambda: keras.layers.GRU(7), 5, sm.gru_params(5, 7)),
+        (lambda: keras.layers.GRU(7, reset_after=False), 5, sm.gru_params(5, 7, reset_after=False)),
+        (lambda: keras.layers.Conv1D(7, 3), 5, sm.conv_params(3, 5, 7)),
+        (lambda: keras.layers.Dense(7), 5, sm.dense_params(5, 7)),
+    ],
+)
+def test_formulas_match_count_params(layer, d, formula):
+    built = layer()
+    built.build((None, 9, d))
+    assert built.count_params() == formula
+
+
+def test_conv2d_formula():
+    layer = keras.layers.Conv2D(8, (3, 5))
+    layer.build((None, 12, 12, 2))
+    assert layer.count_params() == sm.conv_params((3, 5), 2, 8) == 3 * 5 * 2 * 8 + 8
+
+
+def test_known_values():
+    assert sm.lstm_params(28, 64) == 4 * (64 * (64 + 28) + 64) == 23808
+    assert sm.gru_params(28, 64) == 3 * (64 * 92 + 128)
+
+
+@pytest.mark.parametrize("kind", sm.MODEL_KINDS)
+def test_models_match_formula_and_ignore_length(kind):
+    counts = sm.params_by_length(kind, [28, 64, 200], units=16)
+    assert set(counts.values()) == {sm.formula_params(kind, units=16)}
+    model = sm.build_model(kind, units=16)
+    assert model.output_shape == (None, 10)
+
+
+def test_flatten_head_depends_on_length():
+    """The contrast that makes the check meaningful: a Flatten head grows with the length."""
+    grown = sm.flatten_head_params(20, units=3, features=4) - sm.flatten_head_params(
+        10, units=3, features=4
+    )
+    assert grown == 3 * 10 * 10  # units x extra steps x classes
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"kind": "transformer"}, "kind must be one of"),
+        ({"kind": "lstm", "units": 0}, "units must be a positive integer"),
+        ({"kind": "lstm", "steps": -3}, "steps must be a positive integer"),
+    ],
+)
+def test_build_model_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        sm.build_model(**kwargs)
+
+
+def test_sweep_lengths():
+    assert sm.sweep_lengths(1024) == [16, 32, 64, 128, 256, 512, 1024]
+    assert sm.sweep_lengths(100) == [16, 32, 64]
+    with pytest.raises(ValueError, match="max_length must be at least 16"):
+        sm.sweep_lengths(8)
+
+
+def test_loglog_slope_recovers_power_law():
+    lengths = np.array([16, 32, 64, 128])
+    assert sm.loglog_slope(lengths, 3e-4 * lengths**0.5) == pytest.approx(0.5)
+    assert sm.loglog_slope(lengths, np.full(4, 2e-3)) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="positive"):
+        sm.loglog_slope(lengths, [1.0, 0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="at least two"):
+        sm.loglog_slope([16], [1.0])
+
+
+@pytest.mark.parametrize("kind", ["conv1d", "lstm"])
+def test_forward_latency_shapes_and_positive_times(kind):
+    model = sm.latency_layer(kind, width=4, features=3)
+    assert model(np.zeros((2, 10, 3), "float32")).shape == (2, 10, 4)
+    found = sm.forward_latency(model, [8, 16], batch=2, features=3, repeats=2)
+    assert list(found) == [8, 16] and all(t > 0 for t in found.values())
+
+
+def test_latency_layer_rejects_unknown_kind():
+    with pytest.raises(ValueError, match="'conv1d' or 'lstm'"):
+        sm.latency_layer("gru")
+
+
+def test_sequential_mnist_shapes():
+    splits = sm.sequential_mnist(profiles.get("smoke"), seed=0)
+    assert splits.x_train.shape[1:] == (28, 28) and splits.x_train.dtype == np.float32
+    assert len(splits.x_test) == profiles.get("smoke").mnist_test
+
+
+@pytest.mark.slow
+def test_train_classifier_runs_and_reports(capsys):
+    rng = np.random.default_rng(0)
+
+    class Tiny:
+        x_train = rng.random((64, 28, 28), dtype=np.float32)
+        y_train = rng.integers(0, 10, 64)
+        x_val, y_val = x_train[:16], y_train[:16]
+        x_test, y_test = x_train[:32], y_train[:32]
+
+    result = sm.train_classifier(sm.build_model("gru", units=4), Tiny, epochs=2, batch_size=32)
+    assert len(result.epoch_seconds) == 2 and result.seconds_per_epoch > 0
+    assert 0.0 <= result.test_accuracy <= 1.0
+    assert result.params == sm.formula_params("gru", units=4)
+    assert capsys.readouterr().out.count("gru epoch") == 2
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        sm.train_classifier(sm.build_model("gru", units=4), Tiny, epochs=0)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_digit_trace_replays_the_model(kind):
+    keras.utils.set_random_seed(0)
+    model = sm.build_model(kind, units=6)
+    image = np.random.default_rng(0).random((28, 28), dtype=np.float32)
+    trace = sm.digit_trace(model, image)
+    assert trace["hs"].shape == (28, 6)
+    assert trace["probabilities"].shape == (28, 10)
+    np.testing.assert_allclose(trace["probabilities"].sum(axis=1), 1.0)
+    assert trace["max_abs_diff_logits"] < 1e-5
+    with pytest.raises(ValueError, match="model must come from"):
+        sm.digit_trace(sm.build_model("conv1d", units=8), image)
