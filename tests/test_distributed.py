@@ -379,6 +379,65 @@ def test_default_strategy_is_accepted(tmp_path):
     assert result["completed"] == 2 and result["best_hyperparameters"]["units"] >= 2
 
 
+# --- `dlhw tune` -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--role", "worker", "--worker-id", "1"], "--role worker needs --chief HOST:PORT"),
+        (["--role", "chief"], "--role chief needs --port"),
+        (["--chief", "h:1"], "--chief cannot be used with a local search"),
+        (["--role", "worker", "--chief", "h:1", "--worker-id", "0", "--overwrite"], "--overwrite"),
+        (["--trials", "0"], "--trials must be a positive integer, got 0"),
+        (["--max-retries", "-1"], "--max-retries must be >= 0"),
+        (["--heartbeat", "40"], "--worker-timeout (60.0 s) must be at least twice --heartbeat"),
+    ],
+)
+def test_tune_usage_errors(argv, message, capsys):
+    from dlhw import cli
+
+    assert cli.main(["tune", "--profile", "smoke", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_tune_port_in_use(capsys):
+    from dlhw import cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["tune", "--role", "chief", "--port", str(port)]) == 2
+    assert f"port {port} on 127.0.0.1 is not available" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_dlhw_tune_chief_and_worker_run_the_q1_search(tmp_path):
+    port = dist.free_port()
+    common = ["--profile", "smoke", "--directory", str(tmp_path / "tune"), "--trials", "2"]
+    common += ["--budget-epochs", "4"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    dlhw = [sys.executable, "-m", "dlhw", "tune", *common]
+    run = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "env": env}
+    chief = subprocess.Popen([*dlhw, "--role", "chief", "--port", str(port)], **run)
+    worker = subprocess.Popen(
+        [*dlhw, "--role", "worker", "--chief", f"127.0.0.1:{port}", "--worker-id", "0"], **run
+    )
+    try:
+        chief_out, _ = chief.communicate(timeout=EXIT_TIMEOUT)
+        worker_out, _ = worker.communicate(timeout=EXIT_TIMEOUT)
+    finally:
+        for proc in (chief, worker):
+            proc.kill()
+    assert chief.returncode == 0 and worker.returncode == 0, chief_out[-2000:] + worker_out[-2000:]
+    assert "[2/2] trial" in chief_out and "worker0: trial" in worker_out
+    result = json.loads((tmp_path / "tune" / "random_result.json").read_text())
+    assert result["completed"] == 2 and result["role"] == "chief"
+    assert 0 <= result["best_score"] <= 1 and "learning_rate" in result["best_hyperparameters"]
+    assert [row["status"] for row in result["trials"]] == ["COMPLETED", "COMPLETED"]
+
+
 # --- real processes over 127.0.0.1 -------------------------------------------------------
 
 
@@ -403,7 +462,7 @@ def test_chief_and_two_workers_finish_a_search(cluster):
 @pytest.mark.slow
 def test_killed_worker_does_not_lose_its_trial(cluster):
     trials = 4
-    slow = ("--delay", "3", "--worker-timeout", "4", "--max-retries", "1")
+    slow = ("--delay", "2", "--worker-timeout", "3", "--max-retries", "1")
     cluster.chief("--trials", str(trials), *slow)
     cluster.worker(0, *slow)
     victim = cluster.worker(1, *slow)
@@ -428,12 +487,14 @@ def test_killed_worker_does_not_lose_its_trial(cluster):
 
 @pytest.mark.slow
 def test_restarted_chief_resumes_without_rerunning(cluster):
-    cluster.chief("--trials", "2")
-    cluster.worker(0)
-    assert set(cluster.wait_all().values()) == {0}
+    chief = cluster.chief("--trials", "4", "--delay", "1.5")
+    worker = cluster.worker(0, "--delay", "1.5")
+    wait_for(lambda: len(completions(cluster.events())) >= 2, 90, "two completed trials")
+    chief.send_signal(signal.SIGKILL)  # the whole search is lost mid-trial (say, preempted)
+    worker.send_signal(signal.SIGKILL)
+    cluster.wait_all()
     first = completions(cluster.events())
-    assert len(first) == 2
-    trial_files = {t: (cluster.directory / PROJECT / f"trial_{t}" / "trial.json") for t in first}
+    trial_files = {t: cluster.directory / PROJECT / f"trial_{t}" / "trial.json" for t in first}
     before = {t: path.read_text() for t, path in trial_files.items()}
 
     cluster.procs.clear()
@@ -441,12 +502,13 @@ def test_restarted_chief_resumes_without_rerunning(cluster):
     cluster.worker(0)
     assert set(cluster.wait_all().values()) == {0}
     events = cluster.events()
-    serve2 = max(i for i, e in enumerate(events) if e["event"] == "serve")
-    rerun = [e["trial"] for e in events[serve2:] if e["event"] == "start"]
-    assert len(rerun) == 2 and not set(rerun) & set(first)  # only the two new trials ran
+    restart = max(i for i, e in enumerate(events) if e["event"] == "serve")
+    rerun = [e["trial"] for e in events[restart:] if e["event"] == "start"]
+    assert rerun and not set(rerun) & set(first)  # completed trials did not run again
     assert {t: path.read_text() for t, path in trial_files.items()} == before
-    result = cluster.result("chief2")
-    assert result["completed"] == 4 and len(set(completions(events))) == 4
+    done = completions(events)
+    assert len(done) == len(set(done)) == 4
+    assert cluster.result("chief2")["completed"] == 4
 
 
 if __name__ == "__main__":

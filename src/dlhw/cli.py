@@ -1,13 +1,16 @@
-"""Command line: `dlhw run`, `dlhw list`, `dlhw results` (also `python -m dlhw ...`).
+"""Command line: `dlhw run`, `dlhw list`, `dlhw results`, `dlhw tune` (also `python -m dlhw`).
 
 `dlhw run` executes each question notebook in a fresh kernel with nbclient, shows progress per
 notebook and per cell, carries on past a failing notebook, and ends with the results table.
+`dlhw tune` runs the Q1 search in one process, or as the chief or a worker of a distributed
+search (see `dlhw.distributed`), and writes the best hyperparameters and the trials to JSON.
 Heavy libraries are imported inside the commands, so `dlhw --help` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -167,6 +170,140 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+TUNER_KINDS = ("random", "grid", "bayesian", "hyperband")  # dlhw.tuning.KINDS, without Keras
+
+
+def _tune_checks(args: argparse.Namespace, role) -> None:
+    """Refuse option values and combinations that would fail later, or hang."""
+    for name in ("trials", "budget_epochs", "max_epochs"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            flag = "--" + name.replace("_", "-")
+            raise CliError(f"{flag} must be a positive integer, got {value}.")
+    if args.max_retries < 0:
+        raise CliError(f"--max-retries must be >= 0, got {args.max_retries}.")
+    for name in ("worker_timeout", "heartbeat", "connect_timeout"):
+        if getattr(args, name) <= 0:
+            flag = "--" + name.replace("_", "-")
+            raise CliError(
+                f"{flag} must be a positive number of seconds, got {getattr(args, name)}."
+            )
+    if args.heartbeat * 2 > args.worker_timeout:
+        raise CliError(
+            f"--worker-timeout ({args.worker_timeout} s) must be at least twice --heartbeat "
+            f"({args.heartbeat} s), or live workers would be declared lost."
+        )
+    if role.name == "worker":
+        if args.overwrite:
+            raise CliError("--overwrite is for the chief (or a local search), not a worker.")
+        if args.output is not None:
+            raise CliError("--output is written by the chief (or a local search), not a worker.")
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from dlhw import distributed
+
+    profile = profiles.get(args.profile or os.environ.get(profiles.ENV_VAR) or profiles.DEFAULT)
+    try:
+        role = distributed.make_role(
+            args.role, port=args.port, chief=args.chief, worker_id=args.worker_id, host=args.host
+        )
+    except distributed.DistributedError as exc:
+        raise CliError(str(exc)) from exc
+    _tune_checks(args, role)
+    if role.name == "chief":  # before the slow imports, so that a busy port fails at once
+        try:
+            distributed.check_port_free(role.host, role.port)
+        except distributed.DistributedError as exc:
+            raise CliError(str(exc)) from exc
+    budget = args.budget_epochs or profile.tuner_budget_epochs
+    max_epochs = args.max_epochs or profile.tuner_max_epochs
+    directory = Path(args.directory or paths.build_dir() / "tune" / profile.name)
+    output = Path(args.output or directory / f"{args.kind}_result.json")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    settings = {
+        "kind": args.kind,
+        "profile": profile.name,
+        "budget_epochs": budget,
+        "max_epochs": max_epochs,
+        "seed": args.seed,
+        "max_trials": args.trials,
+    }
+    print(
+        f"dlhw tune: {role.name} ({role.tuner_id}), {args.kind}, profile {profile.name}, "
+        f"budget {budget} epochs, directory {directory}",
+        file=sys.stderr,
+    )
+
+    from dlhw import repro, tuning
+
+    repro.seed_everything(args.seed)
+    strategy = None if role.name == "chief" else distributed.choose_strategy(args.strategy)
+
+    def build_tuner():
+        kwargs = {"max_retries_per_trial": args.max_retries, "distribution_strategy": strategy}
+        if args.trials is not None:
+            kwargs["max_trials"] = args.trials
+        try:
+            return tuning.make_tuner(
+                args.kind,
+                tuning.CNNHyperModel(),
+                budget_epochs=budget,
+                max_epochs=max_epochs,
+                directory=directory,
+                seed=args.seed,
+                overwrite=args.overwrite and role.name != "worker",
+                **kwargs,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+
+    search_args, search_kwargs = (), {}
+    if role.name != "chief":  # the chief never trains, so it never loads data
+        data = tuning.search_data(profile)
+        search_args = (data.x_search, data.y_search)
+        search_kwargs = {
+            "validation_data": (data.x_val, data.y_val),
+            "epochs": max_epochs,
+            "verbose": 0,
+        }
+    start = time.perf_counter()
+    try:
+        result = distributed.run_search(
+            build_tuner,
+            role,
+            settings=settings,
+            search_args=search_args,
+            search_kwargs=search_kwargs,
+            resume=not args.overwrite,
+            worker_timeout=args.worker_timeout,
+            heartbeat=args.heartbeat,
+            connect_timeout=args.connect_timeout,
+        )
+    except distributed.DistributedError as exc:
+        raise CliError(str(exc)) from exc
+    except Exception as exc:
+        if type(exc).__module__.startswith("grpc"):  # the chief went away for too long
+            raise CliError(f"lost the chief at {role.address}: {exc}") from exc
+        raise
+    if result is None:  # a worker: the chief writes the results
+        return 0
+    result = {
+        "kind": args.kind,
+        "role": role.name,
+        "seconds": round(time.perf_counter() - start, 1),
+        "settings": settings,
+        **result,
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    print(
+        f"best {result['objective']} {result['best_score']} "
+        f"({result['completed']} completed, {result['failed']} failed) -> {output}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlhw", description="Run and check the deep-learning homework notebooks."
@@ -207,6 +344,72 @@ def build_parser() -> argparse.ArgumentParser:
         "--update-readme", action="store_true", help="rewrite the README's results section"
     )
     res.set_defaults(func=cmd_results)
+
+    tune = sub.add_parser(
+        "tune",
+        help="run the Q1 search outside a notebook: alone, or as a chief or a worker",
+        description="Run the Q1 KerasTuner search (the notebook's hypermodel and data). "
+        "Alone by default; for a distributed search start one `--role chief --port P` and "
+        "any number of `--role worker --chief HOST:P --worker-id N` sharing --directory.",
+    )
+    tune.add_argument(
+        "--kind", default="random", choices=TUNER_KINDS, help="tuner (default: random)"
+    )
+    tune.add_argument(
+        "--profile",
+        choices=list(profiles.PROFILES),
+        help=f"data and epoch sizes (default: ${profiles.ENV_VAR} or {profiles.DEFAULT})",
+    )
+    tune.add_argument("--trials", type=int, help="trials to run (default: budget / max epochs)")
+    tune.add_argument("--budget-epochs", type=int, help="epochs in total (default: the profile's)")
+    tune.add_argument("--max-epochs", type=int, help="epochs of one trial (default: the profile's)")
+    tune.add_argument(
+        "--directory",
+        help="tuning state, shared by chief and workers (default: build/tune/<profile>/)",
+    )
+    tune.add_argument("--output", help="result JSON (default: <directory>/<kind>_result.json)")
+    tune.add_argument("--seed", type=int, default=42, help="seed of the tuner and of Keras")
+    tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming")
+    tune.add_argument(
+        "--max-retries",
+        type=int,
+        default=1,
+        help="reruns of a trial that crashed or lost its worker (default: 1)",
+    )
+    tune.add_argument(
+        "--strategy",
+        default="auto",
+        choices=["auto", "none", "mirrored"],
+        help="tf.distribute strategy per trial (auto: MirroredStrategy on >= 2 GPUs)",
+    )
+    dist = tune.add_argument_group("distributed search")
+    dist.add_argument("--role", choices=["chief", "worker"], help="omit for a one-process search")
+    dist.add_argument("--port", type=int, help="chief: port to listen on")
+    dist.add_argument(
+        "--host",
+        help="chief: address to bind (default 127.0.0.1; 0.0.0.0 for workers on other machines)",
+    )
+    dist.add_argument("--chief", metavar="HOST:PORT", help="worker: the chief's address")
+    dist.add_argument("--worker-id", type=int, help="worker: a number unique among the workers")
+    dist.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=60.0,
+        help="chief: seconds without heartbeat before a worker is lost (default 60)",
+    )
+    dist.add_argument(
+        "--heartbeat",
+        type=float,
+        default=5.0,
+        help="worker: seconds between heartbeats (default 5)",
+    )
+    dist.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=600.0,
+        help="worker: seconds to wait for the chief (default 600)",
+    )
+    tune.set_defaults(func=cmd_tune)
     return parser
 
 

@@ -316,7 +316,9 @@ def _caller(context) -> str | None:
     return None
 
 
-def _make_servicer(oracle, *, worker_timeout: float, idle_wait: float, events: Path, log):
+def _make_servicer(
+    oracle, *, worker_timeout: float, idle_wait: float, events: Path, log, before_create=None
+):
     """The chief's gRPC service: KerasTuner's OracleServicer plus heartbeats and ownership."""
     from keras_tuner.src import protos
     from keras_tuner.src.distribute import oracle_chief
@@ -389,6 +391,8 @@ def _make_servicer(oracle, *, worker_timeout: float, idle_wait: float, events: P
             with self.lock:
                 self.seen(context, tuner_id)
                 before = {t.trial_id for t in self.oracle.ongoing_trials.values()}
+                if before_create is not None and tuner_id not in self.oracle.ongoing_trials:
+                    before_create()  # e.g. the chief tuner's pre_create_trial: budget caps
                 trial = self.oracle.create_trial(tuner_id)
                 if trial.status == status.STOPPED and self.oracle.ongoing_trials:
                     # Keep this worker: a running trial may still fail and need a retry.
@@ -473,11 +477,16 @@ def _make_servicer(oracle, *, worker_timeout: float, idle_wait: float, events: P
                     )
 
         def finished(self) -> bool:
+            """Done: every trial ended (or a worker was told to stop) and every worker left."""
             with self.lock:
+                oracle = self.oracle
+                all_ended = bool(oracle.max_trials) and (
+                    len(oracle.end_order) >= oracle.max_trials and not oracle._retry_queue
+                )
                 return self.error is not None or (
-                    self.stop_triggered
-                    and not self.oracle.ongoing_trials
-                    and not self.oracle.tuner_ids
+                    (self.stop_triggered or all_ended)
+                    and not oracle.ongoing_trials
+                    and not oracle.tuner_ids
                 )
 
     return Servicer()
@@ -492,12 +501,15 @@ def serve(
     idle_wait: float = 1.0,
     poll: float = 0.5,
     log: Callable[[str], None] = print,
+    before_create: Callable[[], None] | None = None,
 ) -> None:
     """Host `oracle` on `host:port` until every trial is done and every worker has left.
 
     Replaces `keras_tuner`'s `oracle_chief.start_server` (same service, same protocol, so
     plain KerasTuner workers also work) with: a thread pool, heartbeats, lost-worker handling
     and an exit once the search is over. Events go to `dlhw_events.jsonl` in the project.
+    `before_create()` runs before each new trial is made: the chief passes its tuner's
+    `pre_create_trial`, which KerasTuner otherwise calls only on the workers' proxies.
     """
     from concurrent import futures
 
@@ -506,7 +518,12 @@ def serve(
 
     events = Path(oracle._project_dir) / EVENTS_FILE
     servicer = _make_servicer(
-        oracle, worker_timeout=worker_timeout, idle_wait=idle_wait, events=events, log=log
+        oracle,
+        worker_timeout=worker_timeout,
+        idle_wait=idle_wait,
+        events=events,
+        log=log,
+        before_create=before_create,
     )
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=16), options=[("grpc.so_reuseport", 0)]
@@ -619,6 +636,7 @@ def summary(oracle) -> dict[str, Any]:
     rows = []
     for trial_id in sorted(oracle.trials):
         trial = oracle.trials[trial_id]
+        message = (trial.message or "").strip().splitlines()
         rows.append(
             {
                 "trial_id": trial_id,
@@ -626,7 +644,7 @@ def summary(oracle) -> dict[str, Any]:
                 "score": trial.score,
                 "best_step": trial.best_step,
                 "hyperparameters": dict(trial.hyperparameters.values),
-                "message": (trial.message or "").strip().splitlines()[-1:] or None,
+                "message": message[-1] if message else None,  # the error's last line
             }
         )
     counts = collections.Counter(row["status"] for row in rows)
@@ -678,6 +696,9 @@ def run_search(
     if role.name == "worker":
         check_settings(tuner.project_dir, settings)
         tuner.oracle.stub = _tagged_stub(role)
+        # The chief runs the tuner's pre_create_trial hook on the real oracle (see `serve`);
+        # here `tuner.oracle` is only a gRPC proxy, which such hooks cannot use.
+        tuner.pre_create_trial = lambda: None
         _report_trials(tuner, role, log)
         with _Heartbeat(_tagged_stub(role), heartbeat):
             tuner.search(*search_args, **search_kwargs)
@@ -696,6 +717,7 @@ def run_search(
             worker_timeout=worker_timeout,
             idle_wait=idle_wait,
             log=log,
+            before_create=tuner.pre_create_trial,
         )
     return summary(tuner.oracle)
 
