@@ -314,3 +314,67 @@ def compare_with_keras(
         "dbeta": dbeta,
     }
     return {key: float(np.max(np.abs(ours[key] - ref[key]))) for key in ours}
+
+
+def tf_fused_batch_variance(x: np.ndarray) -> np.ndarray:
+    """The batch variance that TensorFlow's fused kernel returns in training mode; x: (N, D).
+
+    `tf.compat.v1.nn.fused_batch_norm` reports the Bessel-corrected (unbiased, / (N - 1))
+    variance for the running average, unlike Keras 3's layer (biased, / N). Returns (D,).
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (N, D), got {x.shape}.")
+    d = x.shape[1]
+    _, _, variance = tf.compat.v1.nn.fused_batch_norm(
+        x.reshape(x.shape[0], 1, 1, d),
+        np.ones(d, np.float32),
+        np.zeros(d, np.float32),
+        epsilon=DEFAULT_EPS,
+        is_training=True,
+    )
+    return variance.numpy()
+
+
+def random_inputs(seed: int, n: int = 4, d: int = 5) -> dict[str, np.ndarray]:
+    """cs231n-style float64 inputs: x = 5 randn + 12 (N, D), gamma, beta (D,), dout (N, D)."""
+    rng = np.random.default_rng(seed)
+    return {
+        "x": 5 * rng.standard_normal((n, d)) + 12,
+        "gamma": rng.standard_normal(d),
+        "beta": rng.standard_normal(d),
+        "dout": rng.standard_normal((n, d)),
+    }
+
+
+def gradient_check(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    dout: np.ndarray,
+    *,
+    backward=batchnorm_backward,
+    h: float = 1e-5,
+    order: int = 2,
+) -> dict[str, float]:
+    """rel_error between `backward` (training mode) and centred differences for dx, dgamma, dbeta.
+
+    x, dout: (N, D) float64; gamma, beta: (D,). `order` 2 or 4: see `dlhw.gradcheck`.
+    """
+    from dlhw.gradcheck import numerical_gradient_array, rel_error
+
+    def forward(x_, g_, b_):
+        return batchnorm_forward(x_, g_, b_, {"mode": "train"})[0]
+
+    x, gamma, beta = (np.array(a, dtype=np.float64) for a in (x, gamma, beta))
+    _, cache = batchnorm_forward(x, gamma, beta, {"mode": "train"})
+    analytic = backward(dout, cache)
+    numeric = (
+        numerical_gradient_array(lambda v: forward(v, gamma, beta), x, dout, h, order=order),
+        numerical_gradient_array(lambda v: forward(x, v, beta), gamma, dout, h, order=order),
+        numerical_gradient_array(lambda v: forward(x, gamma, v), beta, dout, h, order=order),
+    )
+    names = ("dx", "dgamma", "dbeta")
+    return {k: rel_error(a, b) for k, a, b in zip(names, analytic, numeric, strict=True)}

@@ -10,6 +10,7 @@ Inputs: x: (N, 28, 28, 1) or (N, 28, 28) float32 in [0, 1], y: (N,) integer labe
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -150,6 +151,43 @@ def time_per_step(
         model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
         times.append((time.perf_counter() - start) / int(steps))
     return float(np.median(times))
+
+
+def learning_rate_sweep(
+    splits,
+    *,
+    learning_rates: tuple[float, ...],
+    norms: tuple[str | None, ...] = (None, "batch"),
+    epochs: int = 1,
+    batch_size: int = 128,
+    seed: int = 0,
+):
+    """Validation accuracy after `epochs` of plain SGD for every (norm, learning rate).
+
+    Returns a pandas DataFrame with columns norm ("plain" for None), learning_rate,
+    val_accuracy (NaN when the loss diverged) and diverged.
+    """
+    import pandas as pd
+
+    rows = []
+    for norm in norms:
+        for lr in learning_rates:
+            shape = splits.x_train.shape[1:]
+            model = compile_sgd(build_mlp(norm, input_shape=shape, seed=seed), lr)
+            curves = train_curves(model, splits, epochs=epochs, batch_size=batch_size, seed=seed)
+            finished = len(curves.get("val_accuracy", [])) == int(epochs) and all(
+                math.isfinite(v) for v in curves["loss"]
+            )
+            acc = curves["val_accuracy"][-1] if finished else float("nan")
+            rows.append(
+                {
+                    "norm": norm or "plain",
+                    "learning_rate": float(lr),
+                    "val_accuracy": acc,
+                    "diverged": not finished,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def train_fixed_examples(

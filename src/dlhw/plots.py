@@ -306,3 +306,54 @@ def plot_latency_loglog(
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------ Q6: batch normalisation
+def plot_bn_learning_curves(
+    runs: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    target: float | None = None,
+    title: str = "",
+):
+    """Q6 (a): validation accuracy and training loss per epoch, one line per run
+    (`runs`: label -> curves with `val_accuracy` and `loss`); a dashed line marks `target`."""
+    fig, axes = _figure(2, 9.0, 3.2)
+    for label, curves in runs.items():
+        for ax, key in zip(axes, ("val_accuracy", "loss"), strict=True):
+            values = curves.get(key, [])
+            ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+    if target is not None:
+        axes[0].axhline(target, color="grey", linestyle="--", linewidth=1, label="target")
+    axes[0].set(xlabel="epoch", ylabel="validation accuracy", title=title)
+    axes[1].set(xlabel="epoch", ylabel="training loss", yscale="log")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_by_setting(
+    frame,
+    *,
+    x: str,
+    hue: str,
+    y: str = "val_accuracy",
+    logx: bool = True,
+    title: str = "",
+    xlabel: str | None = None,
+):
+    """Q6 (a), (d): `y` against `x` (e.g. batch size or learning rate) with one line per value
+    of `hue` (e.g. the normalisation), from a long-format DataFrame; NaN points are skipped."""
+    fig, axes = _figure(1, 5.5, 3.4)
+    ax = axes[0]
+    for name, group in frame.groupby(hue, sort=False):
+        group = group.sort_values(x)
+        ax.plot(group[x], group[y], marker="o", label=str(name))
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set(xlabel=xlabel or x, ylabel=y.replace("_", " "), title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

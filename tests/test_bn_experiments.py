@@ -1,0 +1,101 @@
+"""dlhw.bn_experiments: model builders, training loops and the Q6 (e) parameter counts."""
+
+import numpy as np
+import pytest
+
+from dlhw import bn_experiments as bx
+from dlhw.data import MnistSplits
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """64 training and 32 validation 'images' of 4x4x1 whose label is the brightest quadrant."""
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 4, 4, 1)).astype("float32")
+    quadrants = np.stack(
+        [x[:, :2, :2].sum((1, 2, 3)), x[:, :2, 2:].sum((1, 2, 3)), x[:, 2:].sum((1, 2, 3))], 1
+    )
+    y = quadrants.argmax(1).astype("int64")
+    return MnistSplits(x[:64], y[:64], x[64:], y[64:], x[64:], y[64:])
+
+
+def test_param_counts_match_the_answer_and_keras():
+    counts = bx.fc_bn_param_counts()
+    assert counts == {
+        "dense": 220,
+        "bn_trainable": 40,
+        "bn_non_trainable": 40,
+        "total": 300,
+        "trainable": 260,
+        "non_trainable": 40,
+    }
+    no_bias = bx.fc_bn_param_counts(use_bias=False)
+    assert (no_bias["dense"], no_bias["trainable"], no_bias["total"]) == (200, 240, 280)
+
+
+def test_build_mlp_drops_the_bias_before_a_norm():
+    plain = bx.build_mlp(None, hidden=(16,), input_shape=(4, 4, 1))
+    batch = bx.build_mlp("batch", hidden=(16,), input_shape=(4, 4, 1))
+    group = bx.build_mlp("group", hidden=(16,), input_shape=(4, 4, 1), groups=4)
+    assert plain.get_layer("dense_0").use_bias and not batch.get_layer("dense_0").use_bias
+    assert batch.get_layer("batch_norm_0").__class__.__name__ == "BatchNormalization"
+    assert group.get_layer("group_norm_0").groups == 4
+    # Same seed, same Dense kernels with and without BN: a fair comparison.
+    np.testing.assert_array_equal(
+        plain.get_layer("dense_0").kernel.numpy(), batch.get_layer("dense_0").kernel.numpy()
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"norm": "instance"}, r"norm must be one of \(None, 'batch', 'layer', 'group'\)"),
+        ({"norm": "group", "hidden": (10,), "groups": 4}, "divisible by groups=4"),
+        ({"norm": None, "hidden": ()}, "non-empty tuple"),
+    ],
+)
+def test_build_mlp_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        bx.build_mlp(**kwargs)
+
+
+def test_epochs_to_target():
+    assert bx.epochs_to_target([0.5, 0.8, 0.9], 0.8) == 2
+    assert bx.epochs_to_target([0.5, 0.7], 0.8) is None
+    assert bx.epochs_to_target([], 0.8) is None
+
+
+@pytest.mark.slow
+def test_train_curves_and_step_time(tiny):
+    model = bx.compile_sgd(bx.build_mlp("batch", hidden=(8,), input_shape=(4, 4, 1)), 0.1)
+    curves = bx.train_curves(model, tiny, epochs=2, batch_size=16)
+    assert len(curves["val_accuracy"]) == len(curves["epoch_s"]) == 2
+    assert all(0 <= a <= 1 for a in curves["val_accuracy"])
+    assert bx.time_per_step(model, tiny.x_train, tiny.y_train, batch_size=16, steps=2) > 0
+    with pytest.raises(ValueError, match="exceeds the 64 examples"):
+        bx.time_per_step(model, tiny.x_train, tiny.y_train, batch_size=16, steps=5)
+
+
+@pytest.mark.slow
+def test_learning_rate_sweep_flags_divergence(tiny):
+    frame = bx.learning_rate_sweep(tiny, learning_rates=(0.1, 1e30), norms=(None,), batch_size=16)
+    assert list(frame["norm"]) == ["plain", "plain"]
+    assert list(frame["diverged"]) == [False, True]
+    assert np.isnan(frame["val_accuracy"].iloc[1])
+
+
+@pytest.mark.slow
+def test_batch_size_sweep_counts_steps(tiny):
+    frame = bx.batch_size_sweep(tiny, batch_sizes=(1, 16), norms=("batch",), examples=32)
+    assert list(frame["steps"]) == [32, 2]
+    assert frame["val_accuracy"].between(0, 1).all()
+    with pytest.raises(ValueError, match="batch_size <= examples"):
+        bx.train_fixed_examples("batch", tiny, batch_size=64, examples=32)
+
+
+@pytest.mark.slow
+def test_batch_of_one_blocks_the_gradient_before_bn(tiny):
+    result = bx.batch1_zero_gradient(tiny)
+    assert result["dense_kernel_grad_all_zero"]
+    assert result["dense_kernel_grad_max_abs"] == 0.0
+    assert result["bn_output_minus_beta_max_abs"] < 1e-4  # Keras' formula rounds in float32
