@@ -445,6 +445,8 @@ def _make_servicer(
         def GetBestTrials(self, request, context):
             with self.lock:
                 self.seen(context)
+                if request.num_trials == 0:  # a worker's heartbeat: nothing to send
+                    return service.GetBestTrialsResponse(trials=[])
                 return super().GetBestTrials(request, context)
 
         # the chief's own loop
@@ -569,7 +571,7 @@ class _Heartbeat:
     def __init__(self, stub, interval: float) -> None:
         from keras_tuner.src import protos
 
-        self._request = protos.get_service().GetSpaceRequest()
+        self._request = protos.get_service().GetBestTrialsRequest(num_trials=0)
         self._stub, self._interval = stub, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dlhw-heartbeat", daemon=True)
@@ -577,7 +579,7 @@ class _Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                self._stub.GetSpace(self._request, timeout=max(self._interval, 5.0))
+                self._stub.GetBestTrials(self._request, timeout=max(self._interval, 5.0))
             except Exception:  # the chief restarting: KerasTuner's own calls wait for it
                 pass
 
@@ -625,6 +627,26 @@ def _report_trials(tuner, role: Role, log: Callable[[str], None]) -> None:
         log(f"{role.tuner_id}: trial {trial.trial_id} {trial.status} in {seconds:.1f} s")
 
     tuner.on_trial_begin, tuner.on_trial_end = on_trial_begin, on_trial_end
+
+
+def _quiet_condition_print() -> None:
+    """Silence a left-over debug `print` in KerasTuner 1.4.8's `conditions.Parent.to_proto`,
+    which writes a conditional hyperparameter's value (e.g. `dense`) for every gRPC message."""
+    import contextlib
+    import io
+
+    from keras_tuner.src.engine import conditions
+
+    original = conditions.Parent.to_proto
+    if getattr(original, "quiet", False):
+        return
+
+    def to_proto(self):
+        with contextlib.redirect_stdout(io.StringIO()):
+            return original(self)
+
+    to_proto.quiet = True
+    conditions.Parent.to_proto = to_proto
 
 
 # --- one entry point for every role -------------------------------------------------------
@@ -692,6 +714,8 @@ def run_search(
 
         oracle_client.TIMEOUT = connect_timeout  # a chief gone for longer ends the worker
     apply_environment(role)
+    if role.name != "local":
+        _quiet_condition_print()
     tuner = build_tuner()
     if role.name == "worker":
         check_settings(tuner.project_dir, settings)
