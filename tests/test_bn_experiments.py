@@ -88,6 +88,10 @@ def test_learning_rate_sweep_flags_divergence(tiny):
 def test_batch_size_sweep_counts_steps(tiny):
     frame = bx.batch_size_sweep(tiny, batch_sizes=(1, 16), norms=("batch",), examples=32)
     assert list(frame["steps"]) == [32, 2]
+    # The sweep resets one model between batch sizes: the same result as a fresh model.
+    fresh = bx.train_fixed_examples("batch", tiny, batch_size=16, examples=32)
+    assert fresh["val_accuracy"] == frame["val_accuracy"].iloc[1]
+    assert fresh["train_loss"] == frame["train_loss"].iloc[1]
     assert frame["val_accuracy"].between(0, 1).all()
     with pytest.raises(ValueError, match="batch_size <= examples"):
         bx.train_fixed_examples("batch", tiny, batch_size=64, examples=32)

@@ -190,6 +190,60 @@ def learning_rate_sweep(
     return pd.DataFrame(rows)
 
 
+class _Restartable:
+    """A compiled Adam MLP that can be reset to its initial weights and optimizer state.
+
+    Resetting instead of rebuilding keeps Keras' traced train/test functions (their input
+    spec has a free batch dimension), so a sweep over batch sizes traces once per norm.
+    """
+
+    def __init__(self, norm, splits, *, learning_rate, hidden, seed):
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        self.model = build_mlp(norm, hidden=hidden, input_shape=splits.x_train.shape[1:], seed=seed)
+        self.optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+        self.optimizer.build(self.model.trainable_variables)
+        self.model.compile(
+            optimizer=self.optimizer,
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+            steps_per_execution=50,
+        )
+        self.weights = self.model.get_weights()
+        self.optimizer_state = [v.numpy() for v in self.optimizer.variables]
+        self.seed = seed
+
+    def train(self, splits, *, batch_size: int, examples: int) -> dict[str, Any]:
+        import keras
+
+        if int(batch_size) < 1 or int(examples) < int(batch_size):
+            raise ValueError(
+                "need 1 <= batch_size <= examples, "
+                f"got batch_size={batch_size}, examples={examples}."
+            )
+        self.model.set_weights(self.weights)
+        for variable, value in zip(self.optimizer.variables, self.optimizer_state, strict=True):
+            variable.assign(value)
+        keras.utils.set_random_seed(self.seed)
+        steps = int(examples) // int(batch_size)
+        idx = np.arange(steps * int(batch_size)) % len(splits.x_train)  # wraps past the end
+        history = self.model.fit(
+            splits.x_train[idx],
+            splits.y_train[idx],
+            batch_size=int(batch_size),
+            epochs=1,
+            shuffle=True,
+            verbose=0,
+        )
+        _, val_acc = self.model.evaluate(splits.x_val, splits.y_val, batch_size=1024, verbose=0)
+        return {
+            "val_accuracy": float(val_acc),
+            "train_loss": float(history.history["loss"][-1]),
+            "steps": steps,
+        }
+
+
 def train_fixed_examples(
     norm: str | None,
     splits,
@@ -202,41 +256,14 @@ def train_fixed_examples(
 ) -> dict[str, Any]:
     """Train a fresh MLP with Adam on `examples` training images in batches of `batch_size`.
 
-    Every batch size sees the same examples (the first `examples` of the training split, once
-    per pass, so smaller batches take more steps). Returns the validation accuracy (inference
-    mode, i.e. BN's moving statistics), the last training loss and the number of steps.
+    Every batch size sees the same examples (the first `examples` of the training split,
+    wrapping round if needed; smaller batches take more steps). Returns the validation
+    accuracy (inference mode, i.e. BN's moving statistics), the last training loss and the
+    number of steps.
     """
-    import keras
-
-    if int(batch_size) < 1 or int(examples) < int(batch_size):
-        raise ValueError(
-            f"need 1 <= batch_size <= examples, got batch_size={batch_size}, examples={examples}."
-        )
-    keras.utils.set_random_seed(seed)
-    model = build_mlp(norm, hidden=hidden, input_shape=splits.x_train.shape[1:], seed=seed)
-    n_train = len(splits.x_train)
-    steps = int(examples) // int(batch_size)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-        steps_per_execution=max(1, min(100, steps)),
-    )
-    idx = np.arange(steps * int(batch_size)) % n_train  # wraps round when examples > n_train
-    history = model.fit(
-        splits.x_train[idx],
-        splits.y_train[idx],
-        batch_size=int(batch_size),
-        epochs=1,
-        shuffle=True,
-        verbose=0,
-    )
-    _, val_acc = model.evaluate(splits.x_val, splits.y_val, batch_size=1024, verbose=0)
-    return {
-        "val_accuracy": float(val_acc),
-        "train_loss": float(history.history["loss"][-1]),
-        "steps": steps,
-    }
+    _check_norm(norm)
+    runner = _Restartable(norm, splits, learning_rate=learning_rate, hidden=hidden, seed=seed)
+    return runner.train(splits, batch_size=batch_size, examples=examples)
 
 
 def batch_size_sweep(
@@ -246,26 +273,23 @@ def batch_size_sweep(
     norms: tuple[str, ...] = ("batch", "layer", "group"),
     examples: int,
     learning_rate: float = 1e-3,
+    hidden: tuple[int, ...] = (128, 64),
     seed: int = 0,
 ):
     """Validation accuracy for every (norm, batch size) after `examples` training examples.
 
-    Returns a pandas DataFrame with columns norm, batch_size, val_accuracy, train_loss, steps.
+    Each run starts from the same initial weights and optimizer state (see
+    `train_fixed_examples`). Returns a pandas DataFrame with columns norm, batch_size,
+    val_accuracy, train_loss, steps.
     """
     import pandas as pd
 
     rows = []
     for norm in norms:
         _check_norm(norm)
+        runner = _Restartable(norm, splits, learning_rate=learning_rate, hidden=hidden, seed=seed)
         for batch_size in batch_sizes:
-            result = train_fixed_examples(
-                norm,
-                splits,
-                batch_size=batch_size,
-                examples=examples,
-                learning_rate=learning_rate,
-                seed=seed,
-            )
+            result = runner.train(splits, batch_size=batch_size, examples=examples)
             rows.append({"norm": norm, "batch_size": int(batch_size), **result})
     return pd.DataFrame(rows)
 
