@@ -63,11 +63,12 @@ def plot_feature_scales(features: np.ndarray, names: Sequence[str], *, title: st
     """Q3: the spread of each raw feature, features (N, F), on a log axis: values of very
     different magnitudes (a date ordinal, volumes of 1e8) fed to an LSTM saturate its gates."""
     fig, (ax,) = _figure(1, 8.0, 3.0)
-    magnitude = np.abs(np.asarray(features, dtype="float64")) + 1e-12
-    ax.boxplot([magnitude[:, i] for i in range(magnitude.shape[1])], whis=(0, 100))
+    magnitude = np.abs(np.asarray(features, dtype="float64"))
+    columns = [column[column > 0] for column in magnitude.T]  # zeros have no logarithm
+    ax.boxplot(columns, whis=(1, 99), showfliers=False)
     ax.set_xticks(range(1, len(names) + 1), list(names))
     ax.set_yscale("log")
-    ax.set(title=title, ylabel="|value| (log scale)")
+    ax.set(title=title, ylabel="|value|, 1st-99th pct (log)")
     fig.tight_layout()
     return fig
 
@@ -102,7 +103,7 @@ def plot_window_overlap(train_rows, test_rows, lookback: int, *, n_show: int = 6
     )
     ax.set_yticks([])
     ax.set(title=f"{title} (each sample spans {lookback} steps)", xlabel="window start")
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
 
