@@ -77,11 +77,15 @@ def test_train_curves_and_step_time(tiny):
 
 
 @pytest.mark.slow
-def test_learning_rate_sweep_flags_divergence(tiny):
-    frame = bx.learning_rate_sweep(tiny, learning_rates=(0.1, 1e30), norms=(None,), batch_size=16)
+def test_learning_rate_sweep_flags_divergence_and_resets(tiny):
+    frame = bx.learning_rate_sweep(tiny, learning_rates=(1e30, 0.1), norms=(None,), batch_size=16)
     assert list(frame["norm"]) == ["plain", "plain"]
-    assert list(frame["diverged"]) == [False, True]
-    assert np.isnan(frame["val_accuracy"].iloc[1])
+    assert list(frame["diverged"]) == [True, False]
+    assert np.isnan(frame["val_accuracy"].iloc[0])
+    # After the diverged run the model is reset: the 0.1 run equals one on a fresh model.
+    fresh = bx.compile_sgd(bx.build_mlp(None, input_shape=(4, 4, 1)), 0.1)
+    curves = bx.train_curves(fresh, tiny, epochs=1, batch_size=16)
+    assert frame["val_accuracy"].iloc[1] == curves["val_accuracy"][-1]
 
 
 @pytest.mark.slow

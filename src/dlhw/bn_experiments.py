@@ -153,6 +153,25 @@ def time_per_step(
     return float(np.median(times))
 
 
+def _resetter(model):
+    """Snapshot a compiled model's weights and optimizer state; return a function restoring both.
+
+    Resetting instead of rebuilding keeps Keras' traced train/test functions (their input spec
+    has a free batch dimension), so a sweep traces once per model, not once per setting.
+    """
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    weights = model.get_weights()
+    state = [v.numpy() for v in model.optimizer.variables]
+
+    def reset() -> None:
+        model.set_weights(weights)
+        for variable, value in zip(model.optimizer.variables, state, strict=True):
+            variable.assign(value)
+
+    return reset
+
+
 def learning_rate_sweep(
     splits,
     *,
@@ -171,9 +190,12 @@ def learning_rate_sweep(
 
     rows = []
     for norm in norms:
+        shape = splits.x_train.shape[1:]
+        model = compile_sgd(build_mlp(norm, input_shape=shape, seed=seed), learning_rates[0])
+        reset = _resetter(model)
         for lr in learning_rates:
-            shape = splits.x_train.shape[1:]
-            model = compile_sgd(build_mlp(norm, input_shape=shape, seed=seed), lr)
+            reset()
+            model.optimizer.learning_rate = float(lr)
             curves = train_curves(model, splits, epochs=epochs, batch_size=batch_size, seed=seed)
             finished = len(curves.get("val_accuracy", [])) == int(epochs) and all(
                 math.isfinite(v) for v in curves["loss"]
@@ -191,27 +213,20 @@ def learning_rate_sweep(
 
 
 class _Restartable:
-    """A compiled Adam MLP that can be reset to its initial weights and optimizer state.
-
-    Resetting instead of rebuilding keeps Keras' traced train/test functions (their input
-    spec has a free batch dimension), so a sweep over batch sizes traces once per norm.
-    """
+    """A compiled Adam MLP that is reset to its initial weights and optimizer state per run."""
 
     def __init__(self, norm, splits, *, learning_rate, hidden, seed):
         import keras
 
         keras.utils.set_random_seed(seed)
         self.model = build_mlp(norm, hidden=hidden, input_shape=splits.x_train.shape[1:], seed=seed)
-        self.optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-        self.optimizer.build(self.model.trainable_variables)
         self.model.compile(
-            optimizer=self.optimizer,
+            optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
             steps_per_execution=50,
         )
-        self.weights = self.model.get_weights()
-        self.optimizer_state = [v.numpy() for v in self.optimizer.variables]
+        self.reset = _resetter(self.model)
         self.seed = seed
 
     def train(self, splits, *, batch_size: int, examples: int) -> dict[str, Any]:
@@ -222,9 +237,7 @@ class _Restartable:
                 "need 1 <= batch_size <= examples, "
                 f"got batch_size={batch_size}, examples={examples}."
             )
-        self.model.set_weights(self.weights)
-        for variable, value in zip(self.optimizer.variables, self.optimizer_state, strict=True):
-            variable.assign(value)
+        self.reset()
         keras.utils.set_random_seed(self.seed)
         steps = int(examples) // int(batch_size)
         idx = np.arange(steps * int(batch_size)) % len(splits.x_train)  # wraps past the end
