@@ -7,8 +7,9 @@ watches heartbeats and ends a lost worker's trial as INVALID: retried by another
 `max_retries_per_trial` allows, else recorded FAILED); a worker that finds the trial budget
 spent exits while another's trial may still need a retry (here it waits); and a late result
 for a trial already given to someone else could complete it twice (here it is ignored).
-Roles (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT`), port checks
-and launching live here too; gRPC, TensorFlow and KerasTuner are imported only when needed.
+Roles (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT`), option and
+port checks, and `run_search`, which runs one process's part of a search, live here too; gRPC,
+TensorFlow and KerasTuner are imported only when needed.
 """
 
 from __future__ import annotations
@@ -368,6 +369,7 @@ def _make_servicer(
                 trial.status = status.RUNNING
                 self.oracle.ongoing_trials[tuner_id] = trial
                 self.oracle.tuner_ids.add(tuner_id)
+                self.oracle._display.owners[trial_id] = tuner_id
                 self.event("adopt", trial=trial_id, tuner=tuner_id)
                 log(f"trial {trial_id}: late result from {tuner_id} accepted (it was queued)")
                 return True
@@ -539,6 +541,11 @@ def serve(
         reason = "bind failed"
     if not bound:
         raise DistributedError(f"port {port} on {host} is not available ({reason}).")
+    for trial_id in list(oracle._retry_queue):  # a chief killed between two of its writes
+        if oracle.trials[trial_id].status in ("COMPLETED", "FAILED"):
+            oracle._retry_queue.remove(trial_id)
+            if trial_id not in oracle.end_order:
+                oracle.end_order.append(trial_id)
     server.start()
     servicer.event("serve", host=host, port=port, trials=len(oracle.trials))
     log(f"chief listening on {host}:{port} ({len(oracle.end_order)} trials already done)")
