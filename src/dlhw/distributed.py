@@ -38,7 +38,7 @@ _METADATA_KEY = "dlhw-tuner-id"
 
 
 class DistributedError(ValueError):
-    """A usage or connection problem of a distributed search, reported as one line."""
+    """A usage, connection or search-stopping problem, reported as one line (no traceback)."""
 
 
 @dataclass(frozen=True)
@@ -334,7 +334,6 @@ def _make_servicer(
             self.lock = threading.RLock()
             self.last_seen: dict[str, float] = {}
             self.error: BaseException | None = None
-            self.lost: collections.Counter = collections.Counter()
 
         # bookkeeping
         def event(self, kind: str, **fields) -> None:
@@ -466,7 +465,6 @@ def _make_servicer(
                     if trial is None:
                         log(f"{tuner_id} lost (no heartbeat for {silent:.0f} s), no trial held")
                         continue
-                    self.lost[trial.trial_id] += 1
                     trial.status = status.INVALID
                     trial.message = f"worker {tuner_id} lost: no heartbeat for {silent:.0f} s"
                     try:
@@ -555,8 +553,8 @@ def serve(
             servicer.reap()
     finally:
         server.stop(grace=2).wait()
-    if servicer.error is not None:
-        raise servicer.error
+    if servicer.error is not None:  # KerasTuner's limit on consecutive failed trials
+        raise DistributedError(f"the search stopped: {servicer.error}")
     with servicer.lock:  # Nothing can run a queued retry any more: record it as failed.
         for trial_id in list(oracle._retry_queue):
             trial = oracle.trials[trial_id]
