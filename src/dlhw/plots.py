@@ -143,7 +143,10 @@ def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, *, title: str)
         for j in range(n):
             if counts[i, j]:
                 weight = "bold" if i == j else "normal"
-                ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=6, weight=weight)
+                dark = errors[i, j] > errors.max() / 2
+                color = "white" if dark else "black"
+                ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=6, weight=weight,
+                        color=color)  # fmt: skip
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set(title=title, xlabel="predicted", ylabel="true")
