@@ -99,6 +99,9 @@ def execute(path: Path, out_path: Path, timeout: int) -> tuple[bool, str, float]
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_executed=advance,
+        # Load TensorFlow while the kernel starts, so that its C++ start-up lines (the oneDNN
+        # notice, written before TF_CPP_MIN_LOG_LEVEL is read) stay out of the stored cells.
+        extra_arguments=["--IPKernelApp.exec_lines=import tensorflow"],
     )
     start = time.perf_counter()
     ok, error = True, ""
