@@ -306,8 +306,8 @@ def forward_latency(
 ) -> dict[int, float]:
     """Median wall-clock seconds of one compiled forward pass of `model` for each length.
 
-    Inputs are (batch, length, features) random float32; each length is traced and run once
-    (warm-up) before `repeats` timed calls.
+    Inputs are (batch, length, features) random float32; each length is traced and run twice
+    (warm-up: the first calls also pay one-off allocation costs) before `repeats` timed calls.
     """
     import tensorflow as tf
 
@@ -317,7 +317,8 @@ def forward_latency(
     found = {}
     for n in lengths:
         x = tf.constant(rng.normal(size=(batch, int(n), features)).astype("float32"))
-        forward(x).numpy()  # trace and warm up
+        for _ in range(2):  # trace, then warm up
+            forward(x).numpy()
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
