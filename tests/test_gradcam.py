@@ -536,6 +536,14 @@ def test_top_pixels_and_ties():
         gradcam.top_pixels(maps, 0)
 
 
+def test_top_pixels_first_group():
+    maps = np.array([[[0.9, 0.8], [0.1, 0.2]]])
+    first = np.array([[[False, False], [True, False]]])
+    np.testing.assert_array_equal(gradcam.top_pixels(maps, 0.5, first=first), [[2, 0]])
+    with pytest.raises(GradCamError, match=r"first must have the maps' shape \(1, 2, 2\)"):
+        gradcam.top_pixels(maps, 0.5, first=first[0])
+
+
 def test_blank():
     x = np.ones((2, 2, 2, 1), "float32")
     out = gradcam.blank(x, np.array([[0], [3]]))
@@ -573,6 +581,17 @@ def test_deletion_drop_known_answer():
     assert out["base"] == pytest.approx(base.mean(), rel=1e-5)
     assert out["gradcam"] == pytest.approx((base - expit(0.0)).mean(), rel=1e-5)
     assert out["random"] < out["gradcam"]
+    # A map that ranks the background highest removes nothing, unless restricted to the ink.
+    x[0, 1, 1, 0] = 0.5
+    wrong_way = 1.0 - x[..., 0] / 3.0
+    labels = np.array([0, 0])
+    off = gradcam.deletion_drop(explainer, x, labels, wrong_way, fraction=0.125)
+    assert off["gradcam"] == pytest.approx(0.0, abs=1e-7)
+    inked = gradcam.deletion_drop(explainer, x, labels, wrong_way, fraction=0.125, ink_only=True)
+    base = expit(np.array([3.5, 3.0]))
+    dropped = expit(np.array([2.0, 0.0]))  # image 0 loses 1.0 and 0.5; image 1 its one pixel
+    assert inked["gradcam"] == pytest.approx((base - dropped).mean(), rel=1e-5)
+    assert inked["random"] > 0.0
     with pytest.raises(GradCamError, match="maps has 1 entries for 2 images"):
         gradcam.deletion_drop(explainer, x, np.array([0, 0]), maps[:1])
 

@@ -487,17 +487,29 @@ def quadrant_shares(maps: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- faithfulness
 
 
-def top_pixels(maps: np.ndarray, fraction: float, *, seed: int = 0) -> np.ndarray:
+def top_pixels(
+    maps: np.ndarray, fraction: float, *, seed: int = 0, first: np.ndarray | None = None
+) -> np.ndarray:
     """Indices (N, k) of the k = round(fraction * H * W) highest pixels of each map (N, H, W).
 
     Ties (e.g. an all-zero map) are broken at random with `seed`, not by pixel position.
+    `first` (N, H, W) bool: those pixels rank before all others (e.g. only the ink, while
+    there is enough of it), each group ordered by the map.
     """
     if not 0.0 < fraction < 1.0:
         raise GradCamError(f"fraction must be in (0, 1), got {fraction}.")
     flat = np.asarray(maps).reshape(len(maps), -1)
     k = max(1, int(round(fraction * flat.shape[1])))
     tiebreak = np.random.default_rng(seed).random(flat.shape)
-    return np.lexsort((tiebreak, -flat), axis=-1)[:, :k]
+    keys = (tiebreak, -flat)
+    if first is not None:
+        first = np.asarray(first, dtype=bool)
+        if first.shape != np.shape(maps):
+            raise GradCamError(
+                f"first must have the maps' shape {np.shape(maps)}, got {first.shape}."
+            )
+        keys = (*keys, ~first.reshape(flat.shape))
+    return np.lexsort(keys, axis=-1)[:, :k]
 
 
 def blank(images: np.ndarray, pixels: np.ndarray, value: float = 0.0) -> np.ndarray:
@@ -516,11 +528,14 @@ def deletion_drop(
     *,
     fraction: float = 0.1,
     seed: int = 0,
+    ink_only: bool = False,
 ) -> dict[str, float]:
     """Deletion test: mean drop of the true-class probability (softmax of the logits) when
     blanking (to 0, MNIST's background) the top `fraction` of pixels by `maps` (N, h, w),
     upsampled to the image size, versus the same number of random pixels.
 
+    `ink_only`: both choices are made among the non-zero pixels first (background only once an
+    image has fewer ink pixels than that), which asks whether the map picks the right ink.
     Returns {"base": mean probability before, "gradcam": mean drop, "random": mean drop}.
     """
     from scipy.special import softmax
@@ -530,9 +545,13 @@ def deletion_drop(
     if len(maps) != len(x):
         raise GradCamError(f"maps has {len(maps)} entries for {len(x)} images.")
     size = x.shape[1:3]
-    by_map = top_pixels(upsample(maps, size), fraction, seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    at_random = np.argsort(rng.random((len(x), size[0] * size[1])), axis=1)[:, : by_map.shape[1]]
+    ink = x.reshape(*x.shape[:3], -1).max(axis=-1) > 0 if ink_only else None
+    by_map = top_pixels(upsample(maps, size), fraction, seed=seed, first=ink)
+    scores = np.random.default_rng(seed + 1).random((len(x), size[0] * size[1]))
+    if ink is None:
+        at_random = np.argsort(scores, axis=1)[:, : by_map.shape[1]]
+    else:
+        at_random = top_pixels(scores.reshape(len(x), *size), fraction, seed=seed, first=ink)
 
     def probability(batch: np.ndarray) -> np.ndarray:
         return softmax(explainer.logits(batch), axis=1)[np.arange(len(x)), y]
