@@ -71,9 +71,14 @@ def test_train_curves_and_step_time(tiny):
     curves = bx.train_curves(model, tiny, epochs=2, batch_size=16)
     assert len(curves["val_accuracy"]) == len(curves["epoch_s"]) == 2
     assert all(0 <= a <= 1 for a in curves["val_accuracy"])
-    assert bx.time_per_step(model, tiny.x_train, tiny.y_train, batch_size=16, steps=2) > 0
+    other = bx.compile_sgd(bx.build_mlp(None, hidden=(8,), input_shape=(4, 4, 1)), 0.1)
+    times = bx.compare_step_times(
+        {"bn": model, "plain": other}, tiny.x_train, tiny.y_train, batch_size=16, steps=2, repeats=2
+    )
+    assert set(times) == {"bn", "plain"}
+    assert all(0 < t["min"] <= t["median"] for t in times.values())
     with pytest.raises(ValueError, match="exceeds the 64 examples"):
-        bx.time_per_step(model, tiny.x_train, tiny.y_train, batch_size=16, steps=5)
+        bx.compare_step_times({"bn": model}, tiny.x_train, tiny.y_train, batch_size=16, steps=5)
 
 
 @pytest.mark.slow

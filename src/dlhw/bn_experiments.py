@@ -1,6 +1,6 @@
 """Q6 experiments: the same MLP with and without normalisation, trained and timed on MNIST.
 
-(a) `build_mlp` + `train_curves` + `time_per_step` + `epochs_to_target`: does BN make a step
+(a) `build_mlp` + `train_curves` + `compare_step_times` + `epochs_to_target`: does BN make a step
 faster, or training converge in fewer epochs? (d) `batch_size_sweep`: validation accuracy after a
 fixed number of examples seen, per batch size and normalisation (batch, layer, group), and
 `batch1_zero_gradient`: what a training batch of one does to a BN network. (e)
@@ -130,13 +130,21 @@ def epochs_to_target(val_accuracy: list[float], target: float) -> int | None:
     return None
 
 
-def time_per_step(
-    model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 128, steps: int = 50, repeats: int = 3
-) -> float:
-    """Median wall time (s) of one training step of a compiled model, over `repeats` runs.
+def compare_step_times(
+    models: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int = 128,
+    steps: int = 50,
+    repeats: int = 3,
+) -> dict[str, dict[str, float]]:
+    """Wall time (s) of one training step of each compiled model, measured interleaved.
 
-    Each run fits `steps` batches (one epoch over `steps * batch_size` examples) after one
-    warm-up run that traces the graph. Only relative timings on one machine are meaningful.
+    After one warm-up fit per model (tracing), each of `repeats` rounds fits every model in
+    turn on the same `steps` batches, so a disturbance by other processes hits all models
+    alike. Returns {name: {"min": s, "median": s}}; the minimum is the least-disturbed run
+    (timeit's advice). Only relative timings on one machine are meaningful.
     """
     n = int(steps) * int(batch_size)
     if n > len(x):
@@ -144,13 +152,16 @@ def time_per_step(
     if int(repeats) < 1:
         raise ValueError(f"repeats must be a positive integer, got {repeats}.")
     x, y = x[:n], y[:n]
-    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)  # warm-up
-    times = []
-    for _ in range(int(repeats)):
-        start = time.perf_counter()
-        model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-        times.append((time.perf_counter() - start) / int(steps))
-    return float(np.median(times))
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for repeat in range(int(repeats) + 1):
+        for name, model in models.items():
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+            if repeat > 0:  # round 0 is the warm-up
+                times[name].append((time.perf_counter() - start) / int(steps))
+    return {
+        name: {"min": float(np.min(t)), "median": float(np.median(t))} for name, t in times.items()
+    }
 
 
 def _resetter(model):
