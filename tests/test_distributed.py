@@ -249,6 +249,7 @@ def test_worker_without_a_chief_fails_fast():
 
 
 def test_settings_must_match(tmp_path):
+    tmp_path = tmp_path / "random"  # the chief's project folder: <directory>/<kind>
     settings = {"kind": "random", "seed": 1, "profile": "smoke", "max_trials": 4}
     with pytest.raises(dist.DistributedError, match="shared filesystem"):
         dist.check_settings(tmp_path, settings)
@@ -259,6 +260,8 @@ def test_settings_must_match(tmp_path):
     with pytest.raises(dist.DistributedError, match="--overwrite"):
         dist.write_settings(tmp_path, {**settings, "seed": 2}, resume=True)
     dist.write_settings(tmp_path, {**settings, "seed": 2}, resume=False)
+    with pytest.raises(dist.DistributedError, match="holds: random; is --kind the chief's"):
+        dist.check_settings(tmp_path.parent / "bayesian", settings)
 
 
 def test_strategy_choice_on_cpu():

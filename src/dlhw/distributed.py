@@ -240,9 +240,14 @@ def check_settings(project_dir: str | Path, settings: Mapping[str, Any]) -> None
     """A worker's check that it runs the chief's search in the chief's (shared) directory."""
     path = Path(project_dir) / SETTINGS_FILE
     if not path.is_file():
+        others = sorted(p.parent.name for p in path.parent.parent.glob(f"*/{SETTINGS_FILE}"))
+        hint = (
+            f" The directory holds: {', '.join(others)}; is --kind the chief's?" if others else ""
+        )
         raise DistributedError(
             f"{path} not found: the chief writes it when it starts. Workers must see the "
             "chief's tuning directory (a shared filesystem, same --directory on every machine)."
+            + hint
         )
     recorded = json.loads(path.read_text(encoding="utf-8"))
     diff = _differences(recorded, settings, ignore={"max_trials"})
