@@ -47,8 +47,8 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
     kind: "lstm" / "gru" (one recurrent layer of `units`, then Dense(10)); "conv1d" (three
     Conv1D layers over time, global average pooling, Dense(10)); "cnn2d" (the sequence seen as
     a (steps, features, 1) image: three Conv2D layers with pooling, global average pooling,
-    Dense(10)). `units` sets the widths; `steps=None` accepts any length (not for "cnn2d"
-    with pooling below 8 steps). Global pooling keeps the CNNs' size independent of length.
+    Dense(10)). `units` sets the widths; `steps=None` accepts any length (at least 4 steps
+    for the CNNs, which pool twice). Global pooling keeps the CNNs' size independent of length.
     """
     from keras import layers
 
