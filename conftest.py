@@ -3,7 +3,7 @@
 import os
 
 # Quiet TensorFlow's C++ start-up messages in test processes and in nbval's kernels.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def pytest_collectstart(collector):
