@@ -314,3 +314,25 @@ def test_gate_saturation_of_raw_and_scaled_inputs():
     model = ts.build_lstm(1, 2, units=4)
     assert ts.gate_saturation(model, np.full((8, 1, 2), 1e6)) == 1.0
     assert ts.gate_saturation(model, np.zeros((8, 1, 2))) == 0.0  # biases are 0 or 1
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_no_training_target_after_a_forecast_origin(horizon):
+    """Purge gap: every target a model trained on is known at the forecast origin (the last
+    input row) of every later validation or test window, for any horizon."""
+    close = random_walk(600, seed=5)
+    frame = ts.add_return_features(make_frame(close, seed=5))
+    windows = ts.WindowGenerator(5, ts.RETURN_FEATURES, "log_return", horizon=horizon).make(frame)
+    parts = ts.split_windows(windows, ts.chronological_split(len(frame), train=0.6, val=0.2))
+    assert parts["train"].target_row.max() <= parts["val"].end.min()
+    assert parts["val"].target_row.max() <= parts["test"].end.min()
+    seen = []
+
+    def forecaster(fold):
+        seen.append(fold)
+        return np.zeros(len(fold["test"]))
+
+    ts.walk_forward(windows, frame["Close"].to_numpy(), forecaster, n_splits=4)
+    for fold in seen:
+        assert fold["train"].target_row.max() <= fold["val"].end.min()
+        assert fold["train"].target_row.max() <= fold["test"].end.min()

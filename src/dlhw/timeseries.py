@@ -232,11 +232,13 @@ def chronological_split(n_rows: int, *, train: float = 0.7, val: float = 0.1) ->
 def split_windows(windows: Windows, split: Split) -> dict[str, Windows]:
     """Assign each window to the period of its target row. A training window's inputs and
     target all lie before `split.train_end`; validation and test windows may look back into
-    earlier periods (the past is known), never forward."""
+    earlier periods (the past is known), never forward. With a horizon h > 1 the first h - 1
+    windows of a period are dropped (a purge gap): their forecast origin (last input row)
+    would lie before targets the previous period trained on."""
     parts = {
         "train": windows.target_row < split.train_end,
-        "val": (windows.target_row >= split.train_end) & (windows.target_row < split.val_end),
-        "test": windows.target_row >= split.val_end,
+        "val": (windows.end >= split.train_end - 1) & (windows.target_row < split.val_end),
+        "test": windows.end >= split.val_end - 1,
     }
     out = {}
     for name, mask in parts.items():
@@ -576,11 +578,17 @@ def walk_forward(
     if np.any(np.diff(windows.target_row) <= 0):
         raise SeriesError("windows must be in time order (increasing target_row).")
     close = np.asarray(close, dtype="float64")
+    gap = int(windows.target_row[0] - windows.end[0]) - 1  # purge h - 1 windows (horizon h)
     rows = []
-    for fold, (past, future) in enumerate(TimeSeriesSplit(n_splits).split(windows.y)):
+    for fold, (past, future) in enumerate(TimeSeriesSplit(n_splits, gap=gap).split(windows.y)):
         n_val = max(1, int(round(len(past) * val_fraction)))
+        if len(past) <= n_val + gap:
+            raise SeriesError(
+                f"fold {fold} has {len(past)} past windows: too few for a validation split "
+                f"and a purge gap of {gap}; use fewer folds or a longer series."
+            )
         parts = {
-            "train": windows.take(past[:-n_val]),
+            "train": windows.take(past[: len(past) - n_val - gap]),
             "val": windows.take(past[-n_val:]),
             "test": windows.take(future),
         }
