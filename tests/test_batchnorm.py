@@ -221,3 +221,12 @@ def test_gradient_check_helper_and_tf_fused_variance():
     assert broken["dx"] > 1e-2 and broken["dgamma"] > 1e-2  # a wrong backward is caught
     x = np.random.default_rng(4).standard_normal((N, D)).astype(np.float32)
     np.testing.assert_allclose(bn.tf_fused_batch_variance(x), x.var(axis=0, ddof=1), rtol=1e-5)
+
+
+def test_integer_running_statistics_are_not_truncated():
+    x = np.random.default_rng(0).normal(size=(4, 5)) + 3.0
+    param = {"mode": "train", "running_mean": [0] * 5, "running_var": [1] * 5}
+    bn.batchnorm_forward(x, np.ones(5), np.zeros(5), param)
+    np.testing.assert_allclose(param["running_mean"], 0.01 * x.mean(axis=0))
+    with pytest.raises(ValueError, match=r"running_var'\] has shape \(3,\)"):
+        bn.batchnorm_forward(x, np.ones(5), np.zeros(5), {"mode": "train", "running_var": [1] * 3})

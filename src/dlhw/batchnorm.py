@@ -77,6 +77,18 @@ def _warn_zero_variance(var: np.ndarray, eps: float) -> None:
         )
 
 
+def _running_stat(bn_param: dict[str, Any], key: str, default: np.ndarray) -> np.ndarray:
+    """bn_param[key] as a float array of shape (D,): integer or list input would otherwise
+    truncate the running averages silently."""
+    value = np.asarray(bn_param.get(key, default))
+    if value.shape != default.shape:
+        raise ValueError(
+            f"bn_param[{key!r}] has shape {value.shape}; expected {default.shape}, one value "
+            "per feature."
+        )
+    return value if np.issubdtype(value.dtype, np.floating) else value.astype(default.dtype)
+
+
 def batchnorm_forward(
     x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict[str, Any]
 ) -> tuple[np.ndarray, dict[str, Any]]:
@@ -89,8 +101,8 @@ def batchnorm_forward(
     """
     x, gamma, beta, mode, eps, momentum = _check_inputs(x, gamma, beta, bn_param)
     n, d = x.shape
-    running_mean = np.asarray(bn_param.get("running_mean", np.zeros(d, dtype=x.dtype)))
-    running_var = np.asarray(bn_param.get("running_var", np.ones(d, dtype=x.dtype)))
+    running_mean = _running_stat(bn_param, "running_mean", np.zeros(d, dtype=x.dtype))
+    running_var = _running_stat(bn_param, "running_var", np.ones(d, dtype=x.dtype))
     if mode == "train":
         if n == 1:
             warnings.warn(
