@@ -632,3 +632,17 @@ def test_gradcam_figures_have_one_panel_per_image_and_row():
     )
     assert [len(ax.lines) for ax in fig.axes] == [2, 1]
     matplotlib.pyplot.close("all")
+
+
+def test_reinitialize_refuses_layers_with_other_weights():
+    from dlhw.gradcam import reinitialize
+
+    bn_layer = keras.layers.BatchNormalization()
+    bn_layer.build((None, 4))
+    with pytest.raises(GradCamError, match="only kernel and bias"):
+        reinitialize(bn_layer, seed=0)
+    dense = keras.layers.Dense(3)
+    dense.build((None, 4))
+    before = dense.kernel.numpy().copy()
+    reinitialize(dense, seed=1)
+    assert not np.array_equal(before, dense.kernel.numpy())

@@ -395,7 +395,18 @@ def weighted_layer_names(model) -> list[str]:
 
 
 def reinitialize(layer, seed: int) -> None:
-    """Draw fresh values for `layer`'s kernel and bias from its own initializers (in place)."""
+    """Draw fresh values for `layer`'s kernel and bias from its own initializers (in place).
+
+    A layer with other weights (BatchNormalization, recurrent or depthwise kernels) raises a
+    GradCamError rather than being reported as randomised while partly trained.
+    """
+    names = {id(getattr(layer, a, None)) for a in ("kernel", "bias")}
+    others = [w.path for w in layer.weights if id(w) not in names]
+    if others:
+        raise GradCamError(
+            f"cannot re-initialise layer {layer.name!r}: only kernel and bias are supported "
+            f"(Dense, Conv), and it also holds {others}."
+        )
     for attribute in ("kernel", "bias"):
         variable = getattr(layer, attribute, None)
         if variable is None:
