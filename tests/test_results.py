@@ -16,10 +16,11 @@ def results_dir(tmp_path, monkeypatch):
 
 
 def test_record_writes_metrics_profile_time_and_versions(results_dir):
-    path = results.record("Q9", {"accuracy": np.float32(0.5), "n": np.int64(3), "ok": True})
+    metrics = {"accuracy": np.float32(0.5), "n": np.int64(3), "ok": True, "r": np.array(0.25)}
+    path = results.record("Q9", metrics)
     assert path == results_dir / "smoke" / "Q9.json"
     payload = json.loads(path.read_text())
-    assert payload["metrics"] == {"accuracy": 0.5, "n": 3, "ok": True}
+    assert payload["metrics"] == {"accuracy": 0.5, "n": 3, "ok": True, "r": 0.25}
     assert payload["profile"] == "smoke"
     assert payload["wall_time_s"] >= 0
     assert set(payload["versions"]) == {"python", "tensorflow", "keras", "keras_tuner"}
@@ -53,3 +54,10 @@ def test_markdown_table_flattens_nested_metrics(results_dir):
 
 def test_markdown_table_when_empty(results_dir):
     assert "No results" in results.markdown_table("quick")
+
+
+def test_table_ignores_files_that_are_not_question_results(results_dir):
+    results.record("Q10", {"a": 1})
+    results.record("Q9", {"a": 2})
+    (results_dir / "smoke" / "Qx.json").write_text("{}")
+    assert list(results.load_all("smoke")) == ["Q9", "Q10"]

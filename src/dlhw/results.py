@@ -75,6 +75,8 @@ def _plain(value: Any, where: str) -> Any:
     """Convert NumPy scalars/arrays to JSON types; reject NaN, infinities and objects."""
     if isinstance(value, dict):
         return {str(k): _plain(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_plain(v, f"{where}[{i}]") for i, v in enumerate(list(value))]
     if isinstance(value, (bool, np.bool_)):
@@ -142,7 +144,8 @@ def load_all(profile: str) -> dict[str, dict[str, Any]]:
     """Return the recorded payloads of `profile`, keyed by question, in question order."""
     folder = paths.results_dir() / profiles.get(profile).name
     found = {}
-    for file in sorted(folder.glob("Q*.json"), key=lambda p: int(p.stem[1:] or 0)):
+    files = [f for f in folder.glob("Q*.json") if _QUESTION.match(f.stem)]
+    for file in sorted(files, key=lambda p: int(p.stem[1:])):
         found[file.stem] = json.loads(file.read_text(encoding="utf-8"))
     return found
 
