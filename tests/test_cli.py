@@ -44,7 +44,7 @@ def test_run_continues_after_failure_and_reports(folder, tmp_path, capsys):
     assert "Q9" in captured.err and "failed" in captured.err
     recorded = json.loads((tmp_path / "results" / "smoke" / "Q8.json").read_text())
     assert recorded["metrics"] == {"answer": 42, "profile_seen": "smoke"}
-    assert "| Q8 | answer | 42 |" in captured.out
+    assert "| Q8 | answer | 42 |" in captured.out and "stale" not in captured.out
     executed = nbformat.read(out / "Q8_good.ipynb", as_version=4)
     assert executed.cells[1].execution_count == 1
     assert (out / "Q9_bad.ipynb").exists()

@@ -61,3 +61,11 @@ def test_table_ignores_files_that_are_not_question_results(results_dir):
     results.record("Q9", {"a": 2})
     (results_dir / "smoke" / "Qx.json").write_text("{}")
     assert list(results.load_all("smoke")) == ["Q9", "Q10"]
+
+
+def test_markdown_table_selects_questions_and_marks_stale_ones(results_dir):
+    results.record("Q8", {"a": 1})
+    results.record("Q9", {"b": 2})
+    table = results.markdown_table("smoke", questions=["Q9"], stale=["Q9"])
+    assert "| Q9 | b | 2 |" in table and "Q8" not in table
+    assert "| Q9 | _stale: from an earlier run; this run failed_ | |" in table

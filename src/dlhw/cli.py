@@ -143,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not ok:
             failed[question] = error
             tqdm.write(error, file=sys.stderr)
-    print(results.markdown_table(profile.name))
+    print(results.markdown_table(profile.name, questions=chosen, stale=failed))
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

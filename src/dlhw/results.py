@@ -11,6 +11,7 @@ import math
 import platform
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -167,13 +168,25 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def markdown_table(profile: str) -> str:
-    """A markdown table of every recorded metric of `profile` (nested keys joined by dots)."""
+def markdown_table(
+    profile: str, questions: Iterable[str] | None = None, stale: Iterable[str] = ()
+) -> str:
+    """A markdown table of the recorded metrics of `profile` (nested keys joined by dots).
+
+    `questions` limits it to those questions; a question in `stale` is marked as an earlier
+    result (its notebook failed in this run, so the file was not rewritten).
+    """
     payloads = load_all(profile)
+    if questions is not None:
+        wanted = set(questions)
+        payloads = {q: p for q, p in payloads.items() if q in wanted}
     if not payloads:
         return f"_No results recorded yet for the `{profile}` profile._\n"
+    stale = set(stale)
     lines = ["| Question | Metric | Value |", "|---|---|---|"]
     for question, payload in payloads.items():
+        if question in stale:
+            lines.append(f"| {question} | _stale: from an earlier run; this run failed_ | |")
         for name, value in _flatten(payload["metrics"]):
             lines.append(f"| {question} | {name} | {_fmt(value)} |")
         lines.append(f"| {question} | _notebook wall time (s)_ | {payload['wall_time_s']} |")
