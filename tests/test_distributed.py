@@ -446,7 +446,7 @@ def test_dlhw_tune_chief_and_worker_run_the_q1_search(tmp_path):
 
 @pytest.mark.slow
 def test_chief_and_two_workers_finish_a_search(cluster):
-    trials = 6
+    trials = 4
     cluster.chief("--trials", str(trials), "--delay", "0.5")
     cluster.worker(0, "--delay", "0.5")
     cluster.worker(1, "--delay", "0.5")
