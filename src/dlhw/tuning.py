@@ -344,6 +344,15 @@ _CLASSES = {
 }
 
 
+ZERO_SEED = 2**31 - 1  # what seed 0 becomes for an oracle
+
+
+def oracle_seed(seed: int) -> int:
+    """The seed to give a KerasTuner oracle: `seed`, except that 0 becomes `ZERO_SEED`,
+    because KerasTuner reads 0 as "no seed" and draws a random one (`seed or randint`)."""
+    return int(seed) if seed else ZERO_SEED
+
+
 def _check_positive_int(value: Any, name: str) -> None:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
@@ -380,7 +389,7 @@ def make_tuner(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     kwargs: dict[str, Any] = {
         "objective": OBJECTIVE,
-        "seed": int(seed),
+        "seed": oracle_seed(seed),
         "directory": str(directory),
         "project_name": kind,
         "overwrite": overwrite,
@@ -648,7 +657,7 @@ def make_sklearn_tuner(
         objective=keras_tuner.Objective("score", "max"),
         max_trials=max_trials,
         num_initial_points=max(2, max_trials // 3),
-        seed=seed,
+        seed=oracle_seed(seed),
     )
     oracle.verbose = 0  # no per-trial printout
     return keras_tuner.SklearnTuner(
