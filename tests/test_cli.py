@@ -114,3 +114,19 @@ def test_python_dash_m_help():
         [sys.executable, "-m", "dlhw", "--help"], capture_output=True, text=True, check=True
     )
     assert "run" in out.stdout and "list" in out.stdout
+
+
+def test_tune_rejects_a_negative_seed(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["tune", "--seed", "-1"])
+    assert exit_info.value.code == 2
+    assert "must be a non-negative integer, got '-1'" in capsys.readouterr().err
+
+
+def test_data_errors_are_one_line(monkeypatch, capsys):
+    def broken(args):
+        raise cli.DataError("data/mnist.npz: file not found")
+
+    monkeypatch.setattr(cli, "cmd_list", broken)
+    assert cli.main(["list"]) == 2
+    assert capsys.readouterr().err.strip() == "dlhw: error: data/mnist.npz: file not found"

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from dlhw import paths, profiles
+from dlhw.data import DataError
 
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
@@ -309,6 +310,17 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (a seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlhw", description="Run and check the deep-learning homework notebooks."
@@ -373,7 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="tuning state, shared by chief and workers (default: build/tune/<profile>/)",
     )
     tune.add_argument("--output", help="result JSON (default: <directory>/<kind>_result.json)")
-    tune.add_argument("--seed", type=int, default=42, help="seed of the tuner and of Keras")
+    tune.add_argument(
+        "--seed", type=_non_negative_int, default=42, help="seed of the tuner and of Keras"
+    )
     tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming")
     tune.add_argument(
         "--max-retries",
@@ -423,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, profiles.ProfileError) as exc:
+    except (CliError, profiles.ProfileError, DataError) as exc:
         print(f"dlhw: error: {exc}", file=sys.stderr)
         return 2
 
