@@ -476,7 +476,8 @@ def test_killed_worker_does_not_lose_its_trial(cluster):
 
     wait_for(victim_running, 90, "worker1 to start a trial")
     victim.send_signal(signal.SIGKILL)
-    lost_trial = [e for e in cluster.events() if e["event"] == "start"][-1]["trial"]
+    starts = [e for e in cluster.events() if e["event"] == "start" and e["tuner"] == "worker1"]
+    lost_trial = starts[-1]["trial"]
     codes = cluster.wait_all()
     assert codes["chief"] == 0 and codes["worker0"] == 0 and codes["worker1"] == -signal.SIGKILL
     events = cluster.events()

@@ -283,3 +283,18 @@ def test_seed_zero_is_a_fixed_seed(tmp_path):
     second = tuning.make_tuner("random", hm, directory=tmp_path / "b", **args)
     assert first.oracle.seed == second.oracle.seed == tuning.ZERO_SEED
     assert first.oracle._random_values() == second.oracle._random_values()
+
+
+def test_best_so_far_skips_epochs_without_a_score():
+    class Logged:
+        def epoch_log(self):
+            return [{tuning.OBJECTIVE: v} for v in (0.5, float("nan"), 0.4, 0.7)]
+
+    epochs, best = tuning.best_so_far(Logged())
+    np.testing.assert_array_equal(epochs, [1, 2, 3, 4])
+    np.testing.assert_array_equal(best, [0.5, 0.5, 0.5, 0.7])
+
+
+def test_verdict_needs_reports():
+    with pytest.raises(ValueError, match="at least one SearchReport"):
+        tuning.verdict([])

@@ -513,7 +513,7 @@ def public_values(hp: keras_tuner.HyperParameters) -> dict[str, Any]:
 def best_so_far(tuner) -> tuple[np.ndarray, np.ndarray]:
     """(cumulative epochs (E,), best validation accuracy seen up to each epoch (E,))."""
     accuracies = np.array([row[OBJECTIVE] for row in tuner.epoch_log()], dtype=float)
-    return np.arange(1, len(accuracies) + 1), np.maximum.accumulate(accuracies)
+    return np.arange(1, len(accuracies) + 1), np.fmax.accumulate(accuracies)
 
 
 def comparison_table(reports: list[SearchReport]):
@@ -565,6 +565,8 @@ def best_overall(reports: list[SearchReport]) -> SearchReport:
 
 def verdict(reports: list[SearchReport]) -> str:
     """One sentence: which tuner found the best validation accuracy, at what cost, by how much."""
+    if not reports:
+        raise ValueError("verdict needs at least one SearchReport; got an empty list.")
     ranked = sorted(reports, key=lambda r: r.best_val_accuracy, reverse=True)
     lines = [
         f"{ranked[0].kind} won: best validation accuracy {ranked[0].best_val_accuracy:.4f} "
