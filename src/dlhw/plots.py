@@ -167,6 +167,16 @@ def _grid(n_rows: int, n_cols: int, cell: float = 1.05):
     return fig, axes
 
 
+def _titled(fig, axes, titles: Sequence[str] | None, suptitle: str | None):
+    """Label the first row's columns with `titles`, add `suptitle`, tighten; return fig."""
+    for c, title in enumerate(titles or []):
+        axes[0, c].set_title(title, fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def plot_image_rows(
     rows: Mapping[str, np.ndarray],
     *,
@@ -181,12 +191,7 @@ def plot_image_rows(
         axes[r, 0].set_ylabel(name, fontsize=8)
         for c, image in enumerate(images):
             axes[r, c].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
-    for c, title in enumerate(titles or []):
-        axes[0, c].set_title(title, fontsize=8)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _titled(fig, axes, titles, suptitle)
 
 
 def plot_gradcam_rows(
@@ -210,12 +215,7 @@ def plot_gradcam_rows(
         axes[r, 0].set_ylabel(name, fontsize=8)
         for c, (image, cam) in enumerate(zip(images, upsample(row, size), strict=True)):
             axes[r, c].imshow(overlay(image, cam, alpha=alpha))
-    for c, title in enumerate(titles or []):
-        axes[0, c].set_title(title, fontsize=8)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _titled(fig, axes, titles, suptitle)
 
 
 def plot_training_curves(history: Mapping[str, Sequence[float]], *, title: str = ""):
