@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from dlhw.checks import positive_int
+
 NORMS = (None, "batch", "layer", "group")
 
 
@@ -96,8 +98,7 @@ def train_curves(
     """
     import keras
 
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs}.")
+    positive_int(epochs, "epochs")
 
     class _EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -149,8 +150,7 @@ def compare_step_times(
     n = int(steps) * int(batch_size)
     if n > len(x):
         raise ValueError(f"steps * batch_size = {n} exceeds the {len(x)} examples given.")
-    if int(repeats) < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats}.")
+    positive_int(repeats, "repeats")
     x, y = x[:n], y[:n]
     times: dict[str, list[float]] = {name: [] for name in models}
     for repeat in range(int(repeats) + 1):
@@ -243,7 +243,8 @@ class _Restartable:
     def train(self, splits, *, batch_size: int, examples: int) -> dict[str, Any]:
         import keras
 
-        if int(batch_size) < 1 or int(examples) < int(batch_size):
+        positive_int(batch_size, "batch_size")
+        if positive_int(examples, "examples") < batch_size:
             raise ValueError(
                 "need 1 <= batch_size <= examples, "
                 f"got batch_size={batch_size}, examples={examples}."

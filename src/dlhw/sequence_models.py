@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from dlhw.checks import positive_int
+
 N_CLASSES = 10
 MODEL_KINDS = ("conv1d", "cnn2d", "lstm", "gru")
 
@@ -35,12 +37,6 @@ def sequential_mnist(profile=None, *, seed: int = 0):
 # ------------------------------------------------------------------------------- the models
 
 
-def _check_positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
 def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features: int = 28):
     """An uncompiled classifier of (N, steps, features) sequences into 10 logits.
 
@@ -54,10 +50,10 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
 
     if kind not in MODEL_KINDS:
         raise ValueError(f"kind must be one of {MODEL_KINDS}, got {kind!r}.")
-    units = _check_positive("units", units)
-    features = _check_positive("features", features)
+    units = positive_int(units, "units")
+    features = positive_int(features, "features")
     if steps is not None:
-        steps = _check_positive("steps", steps)
+        steps = positive_int(steps, "steps")
     inputs = keras.Input((steps, features), name="sequence")
     if kind == "lstm":
         x = layers.LSTM(units, name="lstm")(inputs)
@@ -138,8 +134,8 @@ def train_classifier(
     Validation accuracy is reported each epoch; the test split is evaluated once at the end.
     splits: x_* (N, steps, features), y_* (N,) integer labels.
     """
-    epochs = _check_positive("epochs", epochs)
-    batch_size = _check_positive("batch_size", batch_size)
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}.")
     steps = math.ceil(len(splits.x_train) / batch_size) * epochs
@@ -265,7 +261,7 @@ def flatten_head_params(steps: int, *, units: int = 64, features: int = 28) -> i
     the contrast case, whose Dense head grows with the length (units x steps x 10 weights)."""
     from keras import layers
 
-    inputs = keras.Input((_check_positive("steps", steps), features))
+    inputs = keras.Input((positive_int(steps, "steps"), features))
     x = layers.Conv1D(units, 3, padding="same")(inputs)
     outputs = layers.Dense(N_CLASSES)(layers.Flatten()(x))
     return int(keras.Model(inputs, outputs).count_params())
@@ -276,7 +272,7 @@ def flatten_head_params(steps: int, *, units: int = 64, features: int = 28) -> i
 
 def sweep_lengths(max_length: int, min_length: int = 16) -> list[int]:
     """Powers of two from `min_length` up to `max_length` (both included when powers of 2)."""
-    max_length = _check_positive("max_length", max_length)
+    max_length = positive_int(max_length, "max_length")
     if max_length < min_length:
         raise ValueError(f"max_length must be at least {min_length}, got {max_length}.")
     lengths, n = [], min_length
@@ -311,7 +307,7 @@ def forward_latency(
     """
     import tensorflow as tf
 
-    repeats = _check_positive("repeats", repeats)
+    repeats = positive_int(repeats, "repeats")
     forward = tf.function(lambda x: model(x, training=False), reduce_retracing=False)
     rng = np.random.default_rng(seed)
     found = {}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlhw.checks import positive_int
+
 PRICE_COLUMNS = ("Open", "High", "Low", "Close")
 NAIVE_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Volume")
 ANSWER_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Close", "Volume")
@@ -78,12 +80,6 @@ def _where(frame, row: int, date_column: str | None) -> str:
     if date_column and date_column in frame.columns:
         return f"row {row} ({date_column} {frame[date_column].iloc[row]})"
     return f"row {row}"
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise SeriesError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- features
@@ -162,8 +158,8 @@ class WindowGenerator:
     date_column: str = "Date"
 
     def __post_init__(self) -> None:
-        _positive_int(self.lookback, "lookback")
-        _positive_int(self.horizon, "horizon")
+        positive_int(self.lookback, "lookback", SeriesError)
+        positive_int(self.horizon, "horizon", SeriesError)
         if isinstance(self.feature_columns, str) or not len(self.feature_columns):
             raise SeriesError(
                 f"feature_columns must be a non-empty sequence of column names, "
@@ -211,7 +207,7 @@ class Split:
 
 def chronological_split(n_rows: int, *, train: float = 0.7, val: float = 0.1) -> Split:
     """Split `n_rows` rows in time order into train / validation / test (the rest)."""
-    n_rows = _positive_int(n_rows, "n_rows")
+    n_rows = positive_int(n_rows, "n_rows", SeriesError)
     for name, value in (("train", train), ("val", val)):
         if not 0 < value < 1:
             raise SeriesError(f"{name} must be a fraction in (0, 1), got {value!r}.")
@@ -257,7 +253,7 @@ def holdout_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train / test positions of `n` samples: the last `test_fraction` (chronological), or a
     random `test_fraction` (shuffled, as the written answer proposed)."""
-    n = _positive_int(n, "n")
+    n = positive_int(n, "n", SeriesError)
     if not 0 < test_fraction < 1:
         raise SeriesError(f"test_fraction must be in (0, 1), got {test_fraction!r}.")
     n_test = int(round(n * test_fraction))
@@ -488,7 +484,7 @@ def fit_lstm(
     Returns the model."""
     import keras
 
-    epochs = _positive_int(epochs, "epochs")
+    epochs = positive_int(epochs, "epochs", SeriesError)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     x_train = np.asarray(x_train, dtype="float32")
@@ -569,7 +565,7 @@ def walk_forward(
     import pandas as pd
     from sklearn.model_selection import TimeSeriesSplit
 
-    n_splits = _positive_int(n_splits, "n_splits")
+    n_splits = positive_int(n_splits, "n_splits", SeriesError)
     if n_splits < 2 or len(windows) < 2 * (n_splits + 1):
         raise SeriesError(
             f"n_splits must be >= 2 and leave >= 2 windows a fold; got n_splits={n_splits} "

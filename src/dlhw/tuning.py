@@ -26,6 +26,7 @@ import numpy as np
 
 from dlhw import data as dlhw_data
 from dlhw import paths
+from dlhw.checks import positive_int
 
 KINDS = ("random", "grid", "bayesian", "hyperband")
 OBJECTIVE = "val_accuracy"
@@ -264,7 +265,7 @@ def hyperband_budget(max_epochs: int, factor: int = 3) -> tuple[int, int]:
     ceil(max_epochs / factor**(s - r)) epochs, resuming from the previous round's epochs.
     About max_epochs * (s_max + 1)**2, i.e. max_epochs * log_factor(max_epochs)**2.
     """
-    _check_positive_int(max_epochs, "max_epochs")
+    positive_int(max_epochs, "max_epochs")
     if not isinstance(factor, int) or factor < 2:
         raise ValueError(f"factor must be an integer >= 2, got {factor!r}.")
     n_brackets, e = 0, float(max_epochs)
@@ -353,11 +354,6 @@ def oracle_seed(seed: int) -> int:
     return int(seed) if seed else ZERO_SEED
 
 
-def _check_positive_int(value: Any, name: str) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
 def make_tuner(
     kind: str,
     hypermodel,
@@ -383,8 +379,8 @@ def make_tuner(
     """
     if kind not in _CLASSES:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}.")
-    _check_positive_int(budget_epochs, "budget_epochs")
-    _check_positive_int(max_epochs, "max_epochs")
+    positive_int(budget_epochs, "budget_epochs")
+    positive_int(max_epochs, "max_epochs")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     kwargs: dict[str, Any] = {
@@ -494,7 +490,7 @@ def top_trials(tuner, n: int = 3) -> Any:
     row each (a compact `results_summary()` that prints no paths)."""
     import pandas as pd
 
-    _check_positive_int(n, "n")
+    positive_int(n, "n")
     rows = {
         f"trial {t.trial_id}": {
             "score": round(float(t.score), 4),
@@ -541,7 +537,7 @@ def retrain(
     The tuned learning rate is the start of a cosine decay over the whole run (a run this
     much longer than a trial would otherwise end at a rate tuned for a few epochs).
     """
-    _check_positive_int(epochs, "epochs")
+    positive_int(epochs, "epochs")
     hp = fixed_hyperparameters(values)
     model = hypermodel.build(hp)
     batch_size = int(values.get("batch_size", 128))
@@ -652,7 +648,7 @@ def make_sklearn_tuner(
     with stratified `folds`-fold cross-validation; state in `directory/sklearn`."""
     from sklearn.model_selection import StratifiedKFold
 
-    _check_positive_int(max_trials, "max_trials")
+    positive_int(max_trials, "max_trials")
     if not isinstance(folds, int) or folds < 2:
         raise ValueError(f"folds must be an integer >= 2, got {folds!r}.")
     oracle = keras_tuner.oracles.BayesianOptimizationOracle(
