@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 from pathlib import Path
 
 N_BASELINE = 500  # images explained one at a time by the answer's function
@@ -32,10 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    import keras
-    import tensorflow as tf
-
-    from dlhw import data, gradcam, models, repro
+    from dlhw import data, gradcam, models, repro, results
 
     repro.seed_everything()
     model = models.build_answer_cnn()
@@ -50,13 +46,7 @@ def main() -> None:
         "benchmark": "gradcam_speed",
         "model": "answer CNN (130,890 parameters), layer conv3 (7x7 maps)",
         "weights": "trained" if args.weights else "seeded initialisation",
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-        },
+        "machine": results.machine(),
         "timings": {k: round(v, 4) if isinstance(v, float) else v for k, v in timings.items()},
         "targets": {
             "all_images_under_s": 10.0,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "results" / "sequence_latency.json"
@@ -30,10 +29,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    import keras
     import tensorflow as tf
 
-    from dlhw import repro
+    from dlhw import repro, results
     from dlhw import sequence_models as sm
 
     repro.seed_everything()
@@ -63,13 +61,7 @@ def main() -> None:
         "device": "CPU only (no GPU visible)"
         if not tf.config.list_physical_devices("GPU")
         else "GPU visible",
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-        },
+        "machine": results.machine(),
         "sweeps": sweeps,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -69,3 +69,9 @@ def test_markdown_table_selects_questions_and_marks_stale_ones(results_dir):
     table = results.markdown_table("smoke", questions=["Q9"], stale=["Q9"])
     assert "| Q9 | b | 2 |" in table and "Q8" not in table
     assert "| Q9 | _stale: from an earlier run; this run failed_ | |" in table
+
+
+def test_machine_names_cpu_platform_and_versions():
+    info = results.machine()
+    assert info["cpu_count"] >= 1 and info["platform"]
+    assert {"python", "tensorflow", "keras", "keras_tuner"} <= set(info)

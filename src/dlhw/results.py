@@ -118,6 +118,13 @@ def versions() -> dict[str, str]:
     return found
 
 
+def machine() -> dict[str, Any]:
+    """Where a measurement ran: CPU count, platform, and the `versions()` of the libraries."""
+    import os
+
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()}
+
+
 def record(question: str, metrics: dict[str, Any], *, profile: str | None = None) -> Path:
     """Write `metrics` for `question` to `results/<profile>/<question>.json`; return the path."""
     if not isinstance(question, str) or not _QUESTION.match(question):
