@@ -336,3 +336,269 @@ def test_no_training_target_after_a_forecast_origin(horizon):
     for fold in seen:
         assert fold["train"].target_row.max() <= fold["val"].end.min()
         assert fold["train"].target_row.max() <= fold["test"].end.min()
+
+
+# ------------------------------------------------------------------ tests that bite (issue 18)
+def test_leaked_fraction_counts_a_target_that_is_a_training_window_last_input():
+    frame = pd.DataFrame({"Date": pd.bdate_range("2001-01-01", periods=20), "y": np.arange(20.0)})
+    windows = ts.WindowGenerator(3, ("y",), "y").make(frame)  # window k: rows k..k+2, target k+3
+    test = windows.take([4])  # target row 7
+    assert ts.leaked_fraction(windows.take([5]), test) == 1.0  # row 7 is window 5's last input
+    assert ts.leaked_fraction(windows.take([4 + 4]), test) == 0.0  # rows 8..10: after it
+    assert ts.leaked_fraction(windows.take([3]), test) == 0.0  # rows 3..5, target 6: before it
+
+
+def test_standard_scaler_statistics_are_pinned():
+    scaler = ts.Scaler().fit(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    np.testing.assert_allclose(scaler.offset_, [2.0, 20.0])
+    np.testing.assert_allclose(scaler.scale_, [1.0, 10.0])
+    np.testing.assert_allclose(scaler.transform(np.array([[5.0, 0.0]])), [[3.0, -2.0]])
+
+
+def test_every_return_feature_has_its_formula():
+    close = random_walk(30, seed=9)
+    raw = make_frame(close, seed=9)
+    frame = ts.add_return_features(raw)
+    later = raw.iloc[1:].reset_index(drop=True)
+    np.testing.assert_allclose(frame["log_high_low"], np.log(later["High"] / later["Low"]))
+    np.testing.assert_allclose(frame["log_close_open"], np.log(later["Close"] / later["Open"]))
+    np.testing.assert_allclose(
+        frame["log_volume_change"], np.diff(np.log1p(raw["Volume"].to_numpy()))
+    )
+    np.testing.assert_allclose(frame["log_return"], np.diff(np.log(close)))
+
+
+def test_walk_forward_counts_training_windows_after_the_purge_gap():
+    frame = ts.add_return_features(make_frame(random_walk(300)))
+    windows = ts.WindowGenerator(5, ts.RETURN_FEATURES, "log_return", horizon=3).make(frame)
+    seen = []
+
+    def forecaster(parts):
+        seen.append(len(parts["train"]))
+        return np.zeros(len(parts["test"]))
+
+    table = ts.walk_forward(windows, frame["Close"].to_numpy(), forecaster, n_splits=3)
+    assert table["train_windows"].tolist() == seen == [62, 128, 193]
+
+
+def _record_scaler_fits(monkeypatch) -> list[int]:
+    fitted = []
+    original = ts.Scaler.fit
+
+    def spy(self, data):
+        fitted.append(len(np.asarray(data)))
+        return original(self, data)
+
+    monkeypatch.setattr(ts.Scaler, "fit", spy)
+    return fitted
+
+
+def test_forecast_returns_fits_its_scalers_on_training_windows_only(monkeypatch):
+    frame = ts.add_return_features(make_frame(random_walk(400, seed=2)))
+    windows = ts.WindowGenerator(5, ts.RETURN_FEATURES, "log_return").make(frame)
+    parts = ts.split_windows(windows, ts.chronological_split(len(frame)))
+    fitted = _record_scaler_fits(monkeypatch)
+    ts.forecast_returns(parts, model="linear")
+    assert fitted == [len(parts["train"]), len(parts["train"])]  # x scaler, y scaler
+    fitted.clear()
+    table = ts.walk_forward(
+        windows,
+        frame["Close"].to_numpy(),
+        lambda p: ts.forecast_returns(p, model="linear"),
+        n_splits=3,
+    )
+    assert fitted == [n for n in table["train_windows"] for _ in range(2)]
+
+
+def _mean_fitter(x_train, y_train):
+    """A cheap deterministic model: the training targets' mean, whatever the input."""
+    mean = float(np.mean(y_train))
+    return lambda x: np.full(len(x), mean)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_holdout_r2_value_and_skill_with_an_injected_fitter(shuffle):
+    frame = make_frame(random_walk(200, seed=7))
+    answer = ts.answer_fix_data(frame, 10)
+    run = ts.holdout_r2(answer, shuffle=shuffle, epochs=1, seed=3, fitter=_mean_fitter)
+    train, test = ts.holdout_indices(len(answer.y), 0.2, shuffle=shuffle, seed=3)
+    np.testing.assert_array_equal(run["test"], test)
+    truth = answer.windows.y[test]
+    forecast = np.full(len(test), answer.windows.y[train].mean())  # min-max is affine
+    np.testing.assert_allclose(run["prediction"], forecast)
+    persistence = frame["Close"].to_numpy()[answer.windows.end[test]]
+    expected_r2 = 1 - np.sum((truth - forecast) ** 2) / np.sum((truth - truth.mean()) ** 2)
+    expected_skill = 1 - np.mean((truth - forecast) ** 2) / np.mean((truth - persistence) ** 2)
+    assert run["r2"] == pytest.approx(expected_r2) and run["skill"] == pytest.approx(expected_skill)
+    assert run["train_windows"] == len(train)
+
+
+def test_score_holdout_scalers_all_rows_or_training_rows():
+    frame = make_frame(random_walk(200, seed=8))
+    answer = ts.answer_fix_data(frame, 10)
+    train, test = ts.holdout_indices(len(answer.y), 0.3, shuffle=False)
+    seen = {}
+
+    def spy(x_train, y_train):
+        seen["x"], seen["y"] = x_train, y_train
+        return _mean_fitter(x_train, y_train)
+
+    ts.score_holdout(answer, train, test, fitter=spy, scaler_rows="train")
+    assert seen["x"].reshape(-1, seen["x"].shape[-1]).max(axis=0) == pytest.approx(1.0)
+    assert seen["y"].min() == pytest.approx(0.0) and seen["y"].max() == pytest.approx(1.0)
+    ts.score_holdout(answer, train, test, fitter=spy, scaler_rows="all")
+    np.testing.assert_array_equal(seen["x"], answer.x[train])  # the answer's all-rows scaling
+    ts.score_holdout(answer, train, test, fitter=spy, scaler_rows="none")
+    np.testing.assert_array_equal(seen["y"], answer.windows.y[train])
+    with pytest.raises(ts.SeriesError, match="scaler_rows must be 'all', 'train' or 'none'"):
+        ts.score_holdout(answer, train, test, fitter=spy, scaler_rows="test")
+    with pytest.raises(ts.SeriesError, match="overlap"):
+        ts.score_holdout(answer, train, train[:3], fitter=spy)
+
+
+# ------------------------------------------------------------------ the leak, measured
+def test_overlapping_spans_by_hand():
+    frame = pd.DataFrame({"Date": pd.bdate_range("2001-01-01", periods=40), "y": np.arange(40.0)})
+    windows = ts.WindowGenerator(3, ("y",), "y").make(frame)  # window k spans rows k..k+3
+    candidates = np.arange(len(windows))
+    # test window 10 spans rows 10..13; with embargo 2, rows 10..15 are forbidden
+    mask = ts.overlapping(windows, [10], candidates, embargo=2)
+    np.testing.assert_array_equal(np.flatnonzero(mask), np.arange(7, 16))
+    mask = ts.overlapping(windows, [10], candidates)
+    np.testing.assert_array_equal(np.flatnonzero(mask), np.arange(7, 14))
+    assert not ts.overlapping(windows, [], candidates).any()
+
+
+@pytest.mark.parametrize(("n_blocks", "fraction"), [(5, 0.04), (12, 0.02)])
+def test_block_split_purges_every_overlap_and_nothing_else(n_blocks, fraction):
+    frame = make_frame(random_walk(700, seed=1))
+    windows = ts.answer_fix_data(frame, 10).windows
+    split = ts.block_split(windows, n_blocks=n_blocks, block_fraction=fraction, seed=4)
+    size = round(len(windows) * fraction)
+    assert len(split.blocks) == n_blocks and split.embargo == 10
+    assert all(last - first + 1 == size for first, last in split.blocks)
+    assert len(split.test) == n_blocks * size  # blocks do not overlap
+    np.testing.assert_array_equal(np.union1d(split.test, split.leaky), np.arange(len(windows)))
+    assert not np.intersect1d(split.test, split.leaky).size
+    # brute force over every pair: a kept window never touches a test span or its embargo,
+    # and every dropped window does
+    forbidden = set()
+    for k in split.test:
+        forbidden.update(range(windows.start[k], windows.target_row[k] + split.embargo + 1))
+    for k in split.leaky:
+        touches = any(r in forbidden for r in range(windows.start[k], windows.target_row[k] + 1))
+        assert touches != (k in set(split.purged))
+    assert ts.leaked_fraction(windows.take(split.purged), windows.take(split.test)) == 0.0
+    again = ts.block_split(windows, n_blocks=n_blocks, block_fraction=fraction, seed=4)
+    np.testing.assert_array_equal(again.test, split.test)  # seeded
+
+
+def test_block_split_errors():
+    windows = ts.answer_fix_data(make_frame(random_walk(300)), 10).windows
+    with pytest.raises(ts.SeriesError, match=r"n_blocks \* block_fraction must be in"):
+        ts.block_split(windows, n_blocks=10, block_fraction=0.1)
+    with pytest.raises(ts.SeriesError, match="empty block"):
+        ts.block_split(windows, n_blocks=2, block_fraction=0.001)
+    with pytest.raises(ts.SeriesError, match="no training window survives the purge"):
+        ts.block_split(windows, n_blocks=40, block_fraction=0.02)
+    with pytest.raises(ts.SeriesError, match="n_blocks must be a positive integer"):
+        ts.block_split(windows, n_blocks=0, block_fraction=0.1)
+
+
+def test_a_memoriser_exploits_the_leak_only_when_there_is_one():
+    """On a random walk nothing beats persistence honestly; a memoriser of the days it saw
+    does, by the leak alone: clearly with leaky training windows, not at all when purged."""
+    frame = make_frame(random_walk(3000, seed=11), seed=11)
+    answer = ts.answer_fix_data(frame, 10)
+    split = ts.block_split(answer.windows, n_blocks=60, block_fraction=10 / len(answer.y), seed=2)
+    calendar = ts.with_date_ordinal(frame)["DateOrdinal"].to_numpy()
+    runs = ts.leak_runs(answer, split, fitter=ts.memoriser(calendar), seed=0, scaler_rows="none")
+    leaky, purged = runs["leaky"], runs["purged"]
+    np.testing.assert_array_equal(leaky["test"], purged["test"])  # identical test windows
+    assert leaky["train_windows"] == purged["train_windows"] == len(split.purged)
+    assert purged["leaked_fraction"] == 0.0 and leaky["leaked_fraction"] > 0.5
+    assert purged["skill"] <= 0.02
+    assert leaky["skill"] > 0.3
+
+
+def test_memoriser_recalls_seen_days_and_falls_back_to_persistence():
+    frame = make_frame(random_walk(60, seed=12), seed=12)
+    answer = ts.answer_fix_data(frame, 5)
+    calendar = ts.with_date_ordinal(frame)["DateOrdinal"].to_numpy()
+    x = answer.windows.x  # window k: rows k..k+4, target row k+5
+    forecast = ts.memoriser(calendar)(x[[16]], answer.windows.y[[16]])  # it saw rows 16..20
+    np.testing.assert_allclose(forecast(x[[14]]), x[16, 3, 4])  # window 14's target: row 19
+    np.testing.assert_allclose(forecast(x[[30]]), x[30, -1, 4])  # never seen: persistence
+    with pytest.raises(ts.SeriesError, match="strictly increasing"):
+        ts.memoriser(calendar[::-1])
+
+
+def test_leak_metrics_names_and_values():
+    def run(value):
+        return {
+            "r2": value,
+            "skill": -value,
+            "leaked_fraction": 0.5,
+            "train_windows": 7,
+            "test": np.arange(3),
+        }
+
+    leak = {
+        ("short", "LSTM"): {"leaky": run(0.9), "purged": run(0.8)},
+        ("short", "memoriser"): {"leaky": run(0.7), "purged": run(0.0)},
+        ("long", "LSTM"): {"leaky": run(0.6), "purged": run(0.5)},
+    }
+    out = ts.leak_metrics(leak, short="short", long="long")
+    assert out["leak_r2_shuffled"] == 0.9 and out["leak_skill_purged"] == -0.8
+    assert out["leak_long_r2_purged"] == 0.5 and out["leak_memoriser_skill_shuffled"] == -0.7
+    assert out["leak_test_windows"] == 3 and out["leak_train_windows"] == 7
+    with pytest.raises(ts.SeriesError, match="no runs for"):
+        ts.leak_metrics(leak, short="long", long="short")
+
+
+# ------------------------------------------------------------------ ablation, sign of skill
+def _level_bound_fitter(x_train, y_train):
+    """Least squares whose forecasts are clipped to the training targets' range: a model
+    that cannot output a level it has not seen (as an LSTM's bounded tanh state)."""
+    forecast = ts.linear_fitter(x_train, y_train)
+    low, high = np.min(y_train), np.max(y_train)
+    return lambda x: np.clip(forecast(x), low, high)
+
+
+def test_naive_ablation_known_answers():
+    rng = np.random.default_rng(0)
+    n = 400
+    level = np.linspace(1.0, 30.0, n) + rng.normal(0, 0.3, n)  # rising past the training range
+    x = np.stack([level + rng.normal(0, 0.1, n), 1e6 * rng.random(n)], axis=1)[:, None, :]
+    train, test = np.arange(300), np.arange(300, n)
+    # a linear model is affine-invariant: standardising changes nothing, every row agrees
+    table, predictions = ts.naive_ablation(x, level, train, test, fitter=ts.linear_fitter)
+    assert (
+        list(table.index) == list(ts.ABLATION_ROWS) and len(predictions[ts.ABLATION_ROWS[0]]) == n
+    )
+    np.testing.assert_allclose(table["test_r2"], table["test_r2"].iloc[-1], atol=1e-8)
+    assert table["test_r2"].iloc[-1] > 0.95
+    # a model bound to the training range fails on the test period; the linear row does not
+    table, _ = ts.naive_ablation(x, level, train, test, fitter=_level_bound_fitter)
+    assert (
+        table.loc[ts.ABLATION_ROWS[2], "test_r2"]
+        < 0
+        < 0.95
+        < table.loc[ts.ABLATION_ROWS[3], "test_r2"]
+    )
+    assert table.loc[ts.ABLATION_ROWS[2], "test_pred_mean"] <= level[train].max() + 1e-9
+
+
+def test_return_skill_explains_a_sign_disagreement():
+    last = np.array([10.0, 10.0, 100.0, 100.0])
+    true_return = np.array([0.02, -0.02, 0.01, -0.01])
+    # big return errors on the cheap days, small correct moves on the expensive days
+    forecast_return = np.array([-0.03, 0.03, 0.005, -0.005])
+    out = ts.return_skill(last * np.exp(true_return), last * np.exp(forecast_return), last)
+    assert out["return_skill"] < 0 < out["price_skill"]
+    assert out["return_skill_price_weighted"] == pytest.approx(out["price_skill"], abs=0.02)
+    assert (
+        out["r2_return"] < out["r2_return_persistence"]
+    )  # the R² ranking follows the unweighted skill
+    same = ts.return_skill(last * np.exp(true_return), last, last)
+    assert same["return_skill"] == same["price_skill"] == 0.0

@@ -89,20 +89,36 @@ def plot_residuals(dates: np.ndarray, residuals: np.ndarray, *, title: str):
     return fig
 
 
-def plot_window_overlap(train_rows, test_rows, lookback: int, *, n_show: int = 60, title: str):
-    """Q3: which sample positions went to train and test (first `n_show` positions): with
-    overlapping windows of `lookback` steps, every test sample's neighbours are near-copies."""
-    fig, (ax,) = _figure(1, 9.0, 1.8)
-    train_rows = np.asarray(train_rows)
-    test_rows = np.asarray(test_rows)
-    shown_train = train_rows[train_rows < n_show]
-    shown_test = test_rows[test_rows < n_show]
-    ax.scatter(shown_train, np.zeros_like(shown_train), marker="|", s=200, label="train")
-    ax.scatter(
-        shown_test, np.zeros_like(shown_test), marker="|", s=200, color="tab:red", label="test"
-    )
-    ax.set_yticks([])
-    ax.set(title=f"{title} (each sample spans {lookback} steps)", xlabel="window start")
+def plot_window_spans(
+    start: np.ndarray,
+    target_row: np.ndarray,
+    groups: Mapping[str, np.ndarray],
+    *,
+    first: int = 0,
+    count: int = 60,
+    title: str,
+):
+    """Q3: each window's span, from its first input row to its target row, one horizontal
+    bar per window (positions `first` .. `first + count - 1`), coloured by the group of
+    positions it belongs to (for example train / test / purged). start, target_row: (N,)
+    per window; groups: name -> positions. Overlapping bars of different colours are the
+    leak: a training window that covers a test window's days."""
+    fig, (ax,) = _figure(1, 9.0, 3.4)
+    shown = np.arange(first, min(first + count, len(start)))
+    for (name, positions), colour in zip(
+        groups.items(), ("tab:blue", "tab:red", "lightgray", "tab:green"), strict=False
+    ):
+        mask = np.isin(shown, np.asarray(positions))
+        ax.hlines(
+            shown[mask],
+            start[shown[mask]],
+            target_row[shown[mask]],
+            color=colour,
+            lw=float(np.clip(100 / len(shown), 0.8, 2.2)),
+            label=name,
+        )
+    ax.set(title=title, xlabel="row (trading day): first input to target", ylabel="window")
+    ax.invert_yaxis()
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig

@@ -23,6 +23,10 @@ ANSWER_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Close", "Volume")
 RETURN_FEATURES = ("log_return", "log_high_low", "log_close_open", "log_volume_change")
 SPLIT_NAMES = ("train", "val", "test")
 
+#: fit(x_train (N, T, F), y_train (N,)) -> forecast(x (M, T, F)) -> (M,). Experiments take a
+#: fitter so that unit tests can inject a cheap deterministic model instead of an LSTM.
+Fitter = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
+
 
 class SeriesError(ValueError):
     """Bad input to a time-series helper (bad column, bad window size, empty split, ...)."""
@@ -306,23 +310,227 @@ def answer_fix_data(frame, lookback: int) -> AnswerFixData:
 
 
 def holdout_r2(
-    data: AnswerFixData, *, shuffle: bool, epochs: int, seed: int = 0, test_fraction: float = 0.2
+    data: AnswerFixData,
+    *,
+    shuffle: bool,
+    epochs: int,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    scaler_rows: str = "all",
+    fitter: Fitter | None = None,
 ) -> dict:
     """Train the same LSTM (same seed) on a shuffled or a chronological hold-out of
-    `data` and score the test windows in prices. Returns r2, skill (versus persistence on
-    the same test windows), leaked_fraction (see `leaked_fraction`), the train / test
-    positions and the test predictions."""
+    `data` and score the test windows in prices. See `score_holdout` for `scaler_rows`,
+    `fitter` and what is returned; the positions come from `holdout_indices`."""
     train, test = holdout_indices(len(data.y), test_fraction, shuffle=shuffle, seed=seed)
-    model = fit_lstm(data.x[train], data.y[train], epochs=epochs, seed=seed, name="answer_fix")
-    prediction = data.y_scaler.inverse_transform(predict(model, data.x[test]))
+    fitter = fitter or lstm_fitter(epochs=epochs, seed=seed, name="answer_fix")
+    return score_holdout(data, train, test, fitter=fitter, scaler_rows=scaler_rows)
+
+
+class _Identity:
+    def inverse_transform(self, data):
+        return np.asarray(data, "float64")
+
+
+def score_holdout(
+    data: AnswerFixData, train, test, *, fitter: Fitter, scaler_rows: str = "all"
+) -> dict:
+    """Fit `fitter` on the windows at positions `train` and score the windows at `test` in
+    prices. `scaler_rows="all"` uses the written answer's min-max scalers (fitted on every
+    row, the future included); `"train"` refits them on the training windows only;
+    `"none"` hands the fitter the raw windows (for `memoriser`).
+    Returns r2, skill (versus persistence on the same test windows), leaked_fraction (see
+    `leaked_fraction`), train_windows, the train / test positions and the test predictions."""
+    train, test = np.asarray(train), np.asarray(test)
+    if not len(train) or not len(test):
+        raise SeriesError(f"train and test must be non-empty, got {len(train)} and {len(test)}.")
+    if len(np.intersect1d(train, test)):
+        raise SeriesError("train and test positions overlap; a window cannot be in both.")
+    if scaler_rows == "all":
+        x, y, y_scaler = data.x, data.y, data.y_scaler
+    elif scaler_rows == "none":
+        x, y, y_scaler = data.windows.x, data.windows.y, _Identity()
+    elif scaler_rows == "train":
+        x_scaler = Scaler("minmax").fit(data.windows.x[train])
+        y_scaler = Scaler("minmax").fit(data.windows.y[train])
+        x, y = x_scaler.transform(data.windows.x), y_scaler.transform(data.windows.y)
+    else:
+        raise SeriesError(f"scaler_rows must be 'all', 'train' or 'none', got {scaler_rows!r}.")
+    forecast = fitter(x[train], y[train])
+    prediction = y_scaler.inverse_transform(forecast(x[test]))
     return {
         "r2": r2(data.windows.y[test], prediction),
         "skill": skill(data.windows.y[test], prediction, data.last_close[test]),
         "leaked_fraction": leaked_fraction(data.windows.take(train), data.windows.take(test)),
+        "train_windows": len(train),
         "train": train,
         "test": test,
         "prediction": prediction,
     }
+
+
+# --------------------------------------------------------------------------- leak measure
+@dataclass(frozen=True)
+class BlockSplit:
+    """Window positions for measuring a leak on identical test windows.
+
+    `test`: the windows of `blocks` (first, last) contiguous position ranges; `leaky`: every
+    other window; `purged`: the others minus each window whose span (first input row to
+    target row) overlaps a test window's span or the `embargo` rows after it."""
+
+    test: np.ndarray
+    leaky: np.ndarray
+    purged: np.ndarray
+    blocks: tuple[tuple[int, int], ...]
+    embargo: int
+
+
+def block_split(
+    windows: Windows,
+    *,
+    n_blocks: int,
+    block_fraction: float,
+    embargo: int | None = None,
+    seed: int = 0,
+) -> BlockSplit:
+    """Draw `n_blocks` non-overlapping contiguous test blocks of `block_fraction` of the
+    windows each, at random positions (`seed`), and the leaky and purged training positions
+    around them (see `BlockSplit`). `embargo` defaults to the lookback. Random single windows
+    cannot be purged (no training window would survive); blocks can."""
+    n_blocks = positive_int(n_blocks, "n_blocks", SeriesError)
+    if not 0 < block_fraction * n_blocks < 1:
+        raise SeriesError(
+            f"n_blocks * block_fraction must be in (0, 1), got {n_blocks} * {block_fraction}."
+        )
+    lookback = int(windows.end[0] - windows.start[0]) + 1
+    embargo = lookback if embargo is None else int(embargo)
+    if embargo < 0:
+        raise SeriesError(f"embargo must be >= 0 rows, got {embargo}.")
+    size = int(round(len(windows) * block_fraction))
+    if size < 1:
+        raise SeriesError(
+            f"block_fraction={block_fraction} of {len(windows)} windows is an empty block."
+        )
+    free = len(windows) - n_blocks * size
+    gaps = np.sort(np.random.default_rng(seed).integers(0, free + 1, n_blocks))
+    starts = gaps + np.arange(n_blocks) * size
+    blocks = tuple((int(a), int(a + size - 1)) for a in starts)
+    in_test = np.zeros(len(windows), bool)
+    for first, last in blocks:
+        in_test[first : last + 1] = True
+    test, leaky = np.flatnonzero(in_test), np.flatnonzero(~in_test)
+    purged = leaky[~overlapping(windows, test, leaky, embargo=embargo)]
+    if not len(purged):
+        raise SeriesError(
+            f"no training window survives the purge ({n_blocks} blocks of {size} windows, "
+            f"embargo {embargo}); use fewer or longer blocks."
+        )
+    return BlockSplit(test, leaky, purged, blocks, embargo)
+
+
+def overlapping(windows: Windows, test, candidates, *, embargo: int = 0) -> np.ndarray:
+    """Boolean mask over `candidates` (positions): does the candidate's span, rows
+    [start, target_row], overlap the span of a window at positions `test`, extended by
+    `embargo` rows after its target, [start, target_row + embargo]?"""
+    test, candidates = np.asarray(test, int), np.asarray(candidates, int)
+    if not len(test):
+        return np.zeros(len(candidates), bool)
+    n_rows = int(windows.target_row.max()) + embargo + 2
+    marks = np.zeros(n_rows + 1, int)
+    np.add.at(marks, windows.start[test], 1)
+    np.add.at(marks, windows.target_row[test] + embargo + 1, -1)
+    forbidden = np.cumsum(marks)[:-1] > 0
+    count = np.concatenate([[0], np.cumsum(forbidden)])
+    first, last = windows.start[candidates], windows.target_row[candidates]
+    return count[last + 1] - count[first] > 0
+
+
+def leak_runs(
+    data: AnswerFixData,
+    split: BlockSplit,
+    *,
+    fitter: Fitter,
+    seed: int = 0,
+    scaler_rows: str = "train",
+) -> dict[str, dict]:
+    """The leak, measured: the same `fitter` trained twice and scored on the same test
+    windows `split.test`: "leaky" on the other windows subsampled (`seed`) to the purged
+    run's size, "purged" on `split.purged`. Scalers are fitted on each run's training
+    windows only (`scaler_rows`, see `score_holdout`), so the only difference between the
+    runs is the overlap with the test. Returns {"leaky": ..., "purged": ...}, each as
+    `score_holdout` returns it."""
+    rng = np.random.default_rng(seed)
+    leaky = np.sort(rng.choice(split.leaky, size=len(split.purged), replace=False))
+    return {
+        name: score_holdout(data, train, split.test, fitter=fitter, scaler_rows=scaler_rows)
+        for name, train in (("leaky", leaky), ("purged", split.purged))
+    }
+
+
+def leak_metrics(
+    leak: dict[tuple[str, str], dict[str, dict]], *, short: str, long: str
+) -> dict[str, float]:
+    """Flat metrics of the leak measurement for `results.record`: `leak` maps
+    (design, model) to what `leak_runs` returned, models "LSTM" and "memoriser"; `short` is
+    the design with blocks no longer than the lookback (the headline keys `leak_*`), `long`
+    the other (`leak_long_*`)."""
+    missing = [
+        key for key in ((short, "LSTM"), (short, "memoriser"), (long, "LSTM")) if key not in leak
+    ]
+    if missing:
+        raise SeriesError(f"leak has no runs for {missing}; keys: {list(leak)}.")
+    out = {}
+    for prefix, design in (("leak", short), ("leak_long", long)):
+        runs = leak[design, "LSTM"]
+        out |= {
+            f"{prefix}_test_windows": len(runs["purged"]["test"]),
+            f"{prefix}_train_windows": runs["purged"]["train_windows"],
+            f"{prefix}_seen_shuffled": runs["leaky"]["leaked_fraction"],
+        }
+        for metric in ("r2", "skill"):
+            out[f"{prefix}_{metric}_shuffled"] = runs["leaky"][metric]
+            out[f"{prefix}_{metric}_purged"] = runs["purged"][metric]
+    memorised = leak[short, "memoriser"]
+    out["leak_memoriser_skill_shuffled"] = memorised["leaky"]["skill"]
+    out["leak_memoriser_skill_purged"] = memorised["purged"]["skill"]
+    return out
+
+
+def memoriser(
+    calendar,
+    *,
+    date_feature: int = ANSWER_FEATURES.index("DateOrdinal"),
+    value_feature: int = ANSWER_FEATURES.index("Close"),
+) -> Fitter:
+    """A model that exploits a leak by memorising and can do nothing else. It remembers the
+    value of every day it saw inside a training window (feature `value_feature`, dated by
+    feature `date_feature`); a window's target day is the next day of `calendar` (every
+    row's date ordinal) after its last input day. If that day was seen, it returns the
+    remembered value, exactly; if not, the last input's value (persistence). So its skill
+    versus persistence is what the leak alone is worth: 0 when nothing leaks. Needs
+    unscaled windows (`score_holdout(..., scaler_rows="none")`)."""
+    calendar = np.asarray(calendar, "float64")
+    if calendar.ndim != 1 or np.any(np.diff(calendar) <= 0):
+        raise SeriesError("calendar must be a strictly increasing 1-D array of date ordinals.")
+
+    def fit(x_train, y_train):
+        dates = np.asarray(x_train[:, :, date_feature], "float64").ravel()
+        values = np.asarray(x_train[:, :, value_feature], "float64").ravel()
+        dates, first = np.unique(dates, return_index=True)
+        values = values[first]
+
+        def forecast(x_new):
+            last_day = np.asarray(x_new[:, -1, date_feature], "float64")
+            target_day = calendar[
+                np.minimum(np.searchsorted(calendar, last_day, "right"), len(calendar) - 1)
+            ]
+            found = np.minimum(np.searchsorted(dates, target_day), len(dates) - 1)
+            seen = dates[found] == target_day
+            return np.where(seen, values[found], x_new[:, -1, value_feature])
+
+        return forecast
+
+    return fit
 
 
 # --------------------------------------------------------------------------- scaling
@@ -513,6 +721,91 @@ def predict(model, x) -> np.ndarray:
     return np.asarray(model.predict(np.asarray(x, dtype="float32"), verbose=0), "float64").ravel()
 
 
+def lstm_fitter(*, epochs: int, seed: int | None = None, name: str = "lstm_model") -> Fitter:
+    """A `Fitter` that trains `fit_lstm` (same seed, same initial weights on every call)."""
+
+    def fit(x_train, y_train):
+        model = fit_lstm(x_train, y_train, epochs=epochs, seed=seed, name=name)
+        return lambda x: predict(model, x)
+
+    return fit
+
+
+def linear_fitter(x_train, y_train) -> Callable[[np.ndarray], np.ndarray]:
+    """A `Fitter`: ordinary least squares in float64 on the flattened windows."""
+    from sklearn.linear_model import LinearRegression
+
+    x_train = np.asarray(x_train, "float64")
+    model = LinearRegression().fit(x_train.reshape(len(x_train), -1), y_train)
+    return lambda x: model.predict(np.asarray(x, "float64").reshape(len(x), -1))
+
+
+ABLATION_ROWS = (
+    "(a) naive: raw inputs, raw target",
+    "(b) inputs standardised",
+    "(c) inputs and target standardised",
+    "(d) linear regression, standardised inputs",
+)
+
+
+def naive_ablation(x, y, train, test, *, fitter: Fitter) -> tuple:
+    """Rank the causes of the naive set-up's negative R²: the same `fitter` (same seed) on
+    (a) the raw inputs and target, (b) inputs standardised with training-period statistics
+    (removes gate saturation), (c) the target standardised too (removes the output scale),
+    and (d) a float64 least-squares fit on the standardised inputs (a model that can
+    extrapolate a level). x: (N, T, F), y: (N,). Returns (table, predictions): a DataFrame
+    with train_r2, test_r2 and the test predictions' mean, std and max per row of
+    `ABLATION_ROWS`, and each row's predictions for all N samples."""
+    import pandas as pd
+
+    x, y = np.asarray(x, "float64"), np.asarray(y, "float64")
+    train, test = np.asarray(train), np.asarray(test)
+    x_std = Scaler().fit(x[train]).transform(x)
+    y_scaler = Scaler().fit(y[train])
+    predictions = {
+        ABLATION_ROWS[0]: fitter(x[train], y[train])(x),
+        ABLATION_ROWS[1]: fitter(x_std[train], y[train])(x_std),
+        ABLATION_ROWS[2]: y_scaler.inverse_transform(
+            fitter(x_std[train], y_scaler.transform(y[train]))(x_std)
+        ),
+        ABLATION_ROWS[3]: linear_fitter(x_std[train], y[train])(x_std),
+    }
+    table = pd.DataFrame(
+        {
+            name: {
+                "train_r2": r2(y[train], pred[train]),
+                "test_r2": r2(y[test], pred[test]),
+                "test_pred_mean": float(pred[test].mean()),
+                "test_pred_std": float(pred[test].std()),
+                "test_pred_max": float(pred[test].max()),
+            }
+            for name, pred in predictions.items()
+        }
+    ).T
+    return table, predictions
+
+
+def return_skill(price_true, price_pred, last_close) -> dict[str, float]:
+    """Why skill on prices and R² on returns can disagree in sign. With r the true and r̂
+    the forecast log-return, a price error is about C_t (r̂ - r): skill on prices weighs each
+    day's return error by C_t², R² on returns weighs every day alike. Returns the skill
+    versus persistence (r̂ = 0) on returns unweighted and weighted by C_t², the skill on
+    prices, and the R² on returns of the model and of persistence."""
+    price_true, price_pred = _pair(price_true, price_pred, "price_pred")
+    _, last_close = _pair(price_true, last_close, "last_close")
+    truth, forecast = np.log(price_true / last_close), np.log(price_pred / last_close)
+    weight = last_close**2
+    return {
+        "return_skill": skill(truth, forecast, np.zeros_like(truth)),
+        "return_skill_price_weighted": float(
+            1 - np.sum(weight * (truth - forecast) ** 2) / np.sum(weight * truth**2)
+        ),
+        "price_skill": skill(price_true, price_pred, last_close),
+        "r2_return": r2(truth, forecast),
+        "r2_return_persistence": r2(truth, np.zeros_like(truth)),
+    }
+
+
 def forecast_returns(
     parts: dict[str, Windows],
     *,
@@ -591,7 +884,7 @@ def walk_forward(
         test = parts["test"]
         last_close = close[test.end]
         forecast = returns_to_prices(last_close, forecaster(parts))
-        row = {"fold": fold, "train_windows": len(past) - n_val, "test_windows": len(future)}
+        row = {"fold": fold, "train_windows": len(parts["train"]), "test_windows": len(future)}
         row["test_from"], row["test_to"] = test.dates[0], test.dates[-1]
         rows.append(row | score(close[test.target_row], forecast, last_close))
     return pd.DataFrame(rows)
