@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from dlhw import data, gradcam, models, repro, results
+    from dlhw import data, files, gradcam, models, repro, results
 
     repro.seed_everything()
     model = models.build_answer_cnn()
@@ -55,7 +55,7 @@ def main() -> None:
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    files.atomic_write_text(args.out, json.dumps(payload, indent=2) + "\n")
     print(json.dumps(payload["timings"], indent=2))
 
 

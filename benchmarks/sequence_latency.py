@@ -31,7 +31,7 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from dlhw import repro, results
+    from dlhw import files, repro, results
     from dlhw import sequence_models as sm
 
     repro.seed_everything()
@@ -65,7 +65,7 @@ def main() -> None:
         "sweeps": sweeps,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    files.atomic_write_text(args.out, json.dumps(payload, indent=2) + "\n")
     print(f"wrote {args.out.name}")
 
 

@@ -1,8 +1,11 @@
 """dlhw.cli: the runner on throwaway notebooks, listing, results table, usage errors."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -18,7 +21,10 @@ def _notebook(path, *sources, title="A test notebook"):
 
 @pytest.fixture()
 def folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("DLHW_ROOT", str(tmp_path))  # build/ goes here
+    monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path / "results"))  # the committed set
+    monkeypatch.delenv("DLHW_RECORD_DIR", raising=False)
+    monkeypatch.delenv("DLHW_PROFILE", raising=False)
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     _notebook(
@@ -42,8 +48,11 @@ def test_run_continues_after_failure_and_reports(folder, tmp_path, capsys):
     assert "ValueError: boom from cell two" in captured.err
     assert "raise ValueError" in captured.err  # the failing cell's source is shown
     assert "Q9" in captured.err and "failed" in captured.err
-    recorded = json.loads((tmp_path / "results" / "smoke" / "Q8.json").read_text())
+    # a run that is not the refresh records under build/results/, never into results/
+    recorded = json.loads((tmp_path / "build" / "results" / "smoke" / "Q8.json").read_text())
     assert recorded["metrics"] == {"answer": 42, "profile_seen": "smoke"}
+    assert not (tmp_path / "results").exists()
+    assert "DLHW_PROFILE" not in os.environ  # the profile went to the kernel, not to us
     assert "| Q8 | answer | 42 |" in captured.out and "stale" not in captured.out
     executed = nbformat.read(out / "Q8_good.ipynb", as_version=4)
     assert executed.cells[1].execution_count == 1
@@ -52,10 +61,107 @@ def test_run_continues_after_failure_and_reports(folder, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_run_single_question_in_place(folder, capsys):
+def test_run_single_question_in_place(folder, tmp_path, capsys):
     assert cli.main(["run", "Q8", "--notebooks", str(folder), "--in-place"]) == 0
     executed = nbformat.read(folder / "Q8_good.ipynb", as_version=4)
     assert executed.cells[2].execution_count == 2
+    # the refresh, and only it, records into the committed results
+    assert (tmp_path / "results" / "full" / "Q8.json").exists()
+    assert not (tmp_path / "build" / "refresh.lock").exists()  # released
+
+
+@pytest.mark.slow
+def test_a_failed_refresh_leaves_the_committed_notebook_unchanged(folder, tmp_path, capsys):
+    committed = folder / "Q9_bad.ipynb"
+    before = committed.read_bytes()
+    assert cli.main(["run", "Q9", "--notebooks", str(folder), "--in-place"]) == 1
+    assert committed.read_bytes() == before  # byte for byte
+    copy = tmp_path / "build" / "notebooks" / "Q9_bad.ipynb"
+    err = capsys.readouterr().err
+    assert f"{committed} left unchanged, the failed run's copy is {copy}" in err
+    outputs = nbformat.read(copy, as_version=4).cells[2].outputs
+    assert outputs[0]["ename"] == "ValueError"
+
+
+def test_in_place_refuses_other_profiles_unless_forced(folder, capsys, monkeypatch):
+    assert cli.main(["run", "--notebooks", str(folder), "--in-place", "--profile", "smoke"]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to overwrite them with the smoke profile" in err and "--force" in err
+    monkeypatch.setenv("DLHW_PROFILE", "quick")  # the environment's profile is guarded too
+    assert cli.main(["run", "--notebooks", str(folder), "--in-place"]) == 2
+    assert cli.main(["run", "--notebooks", str(folder), "--force"]) == 2
+    assert "--force only applies to --in-place" in capsys.readouterr().err
+    ran = []
+    monkeypatch.setattr(cli, "_run_all", lambda *args: ran.append(args) or 0)
+    assert cli.main(["run", "--notebooks", str(folder), "--in-place", "--force"]) == 0
+    assert len(ran) == 1
+
+
+def test_a_second_refresh_is_refused_while_one_runs(folder, tmp_path, capsys, monkeypatch):
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = tmp_path / "build" / "refresh.lock"
+        lock.parent.mkdir()
+        lock.write_text(json.dumps({"pid": sleeper.pid, "started": "t0", "command": "make full"}))
+        assert cli.main(["run", "--notebooks", str(folder), "--in-place"]) == 2
+        err = capsys.readouterr().err
+        assert f"another refresh is running on this tree: pid {sleeper.pid}" in err
+        assert "make full" in err and lock.exists()  # the other run's lock is left alone
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # a lock left by a process that died is taken over, and released at the end
+    ran = []
+    monkeypatch.setattr(cli, "_run_all", lambda *args: ran.append(lock.exists()) or 0)
+    assert cli.main(["run", "--notebooks", str(folder), "--in-place"]) == 0
+    assert ran == [True] and not lock.exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_kernel_keeps_files_whole_and_exits_130(tmp_path):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    marker = tmp_path / "kernel.pid"
+    _notebook(nbs / "Q1_quick.ipynb", "x = 1")
+    _notebook(
+        nbs / "Q2_slow.ipynb",
+        f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)",
+    )
+    _notebook(nbs / "Q3_never.ipynb", "y = 2")
+    before = {p.name: p.read_bytes() for p in nbs.iterdir()}
+    env = {**os.environ, "DLHW_ROOT": str(tmp_path), "DLHW_RESULTS_DIR": str(tmp_path / "r")}
+    command = [sys.executable, "-m", "dlhw", "run", "--notebooks", str(nbs), "--in-place"]
+    run = subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() or not marker.read_text():
+        assert time.monotonic() < deadline and run.poll() is None, "the slow cell never started"
+        time.sleep(0.2)
+    kernel = int(marker.read_text())
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert "interrupted: finished Q1; not finished Q2, Q3" in err
+    after = {p.name: p.read_bytes() for p in nbs.iterdir()}
+    assert after.keys() == before.keys()
+    assert after["Q2_slow.ipynb"] == before["Q2_slow.ipynb"]
+    assert after["Q3_never.ipynb"] == before["Q3_never.ipynb"]
+    assert nbformat.read(nbs / "Q1_quick.ipynb", as_version=4).cells[1].execution_count == 1
+    assert not (tmp_path / "build" / "refresh.lock").exists()
+    deadline = time.monotonic() + 20
+    while _alive(kernel) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(kernel), "the kernel outlived the interrupted run"
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_list(folder, capsys):
@@ -88,9 +194,28 @@ def test_missing_notebook_folder(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_results_says_which_set_it_shows(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
+    monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.delenv("DLHW_RECORD_DIR", raising=False)
+    from dlhw.results import record
+
+    record("Q8", {"mine": 1}, profile="full")  # a student's run: build/results/
+    assert cli.main(["results"]) == 0
+    captured = capsys.readouterr()
+    assert f"the committed results: {tmp_path / 'results' / 'full'}" in captured.err
+    assert "No results" in captured.out
+    assert cli.main(["results", "--local"]) == 0
+    captured = capsys.readouterr()
+    assert f"your own runs: {tmp_path / 'build' / 'results' / 'full'}" in captured.err
+    assert "| Q8 | mine | 1 |" in captured.out
+    assert cli.main(["results", "--local", "--update-readme"]) == 2
+
+
 def test_update_readme(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
     monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path / "results"))  # as the refresh does
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{cli.README_START}\nold\n{cli.README_END}\noutro\n")
     from dlhw.results import record

@@ -11,8 +11,22 @@ from dlhw import results
 @pytest.fixture()
 def results_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path))  # as `dlhw run --in-place` sets it
     monkeypatch.setenv("DLHW_PROFILE", "smoke")
     return tmp_path
+
+
+def test_a_run_outside_the_refresh_never_records_into_the_committed_results(tmp_path, monkeypatch):
+    """A notebook run in Jupyter (no runner, default profile full) records under build/."""
+    monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
+    monkeypatch.delenv("DLHW_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("DLHW_RECORD_DIR", raising=False)
+    monkeypatch.delenv("DLHW_PROFILE", raising=False)
+    path = results.record("Q9", {"a": 1})
+    assert path == tmp_path / "build" / "results" / "full" / "Q9.json"
+    assert not (tmp_path / "results").exists()
+    assert results.load_all("full") == {}  # the committed set is untouched
+    assert list(results.load_all("full", tmp_path / "build" / "results")) == ["Q9"]
 
 
 def test_record_writes_metrics_profile_time_and_versions(results_dir):

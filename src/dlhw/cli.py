@@ -15,9 +15,12 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from dlhw import paths, profiles
+from dlhw import files, paths, profiles
 from dlhw.data import DataError
 
 README_START = "<!-- results:start -->"
@@ -81,8 +84,12 @@ def _error_summary(notebook, exc: Exception) -> str:
     return f"  {type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500]}"
 
 
-def execute(path: Path, out_path: Path, timeout: int) -> tuple[bool, str, float]:
-    """Execute one notebook in a fresh kernel; write it to `out_path`; return (ok, error, s)."""
+def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, float, Any]:
+    """Execute one notebook in a fresh kernel started with `env`.
+
+    Returns (ok, error, seconds, notebook); the caller decides where the executed notebook
+    goes, so that a failed run never replaces a good one. Ctrl-C shuts the kernel down and
+    propagates as KeyboardInterrupt."""
     import nbformat
     from nbclient import NotebookClient
     from tqdm.auto import tqdm
@@ -107,15 +114,76 @@ def execute(path: Path, out_path: Path, timeout: int) -> tuple[bool, str, float]
     start = time.perf_counter()
     ok, error = True, ""
     try:
-        client.execute()
+        client.execute(env=env)
+    except KeyboardInterrupt:
+        _shutdown(client)
+        raise
     except Exception as exc:  # CellExecutionError, CellTimeoutError, DeadKernelError
         ok, error = False, _error_summary(notebook, exc)
     finally:
         bar.close()
-    seconds = time.perf_counter() - start
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, out_path)
-    return ok, error, seconds
+    # While a kernel runs, nbclient 0.11 handles SIGINT and SIGTERM itself: it shuts the
+    # kernel down, records that here, and reports the running cell as failed. That is an
+    # interrupt, not a failed notebook: pass it on as one.
+    if getattr(client, "_async_cleanup_kernel_future", None) is not None:
+        raise KeyboardInterrupt
+    return ok, error, time.perf_counter() - start, notebook
+
+
+def _shutdown(client) -> None:
+    """Stop the kernel of an interrupted run (nbclient may not get to it)."""
+    from jupyter_core.utils import run_sync
+
+    manager = getattr(client, "km", None)
+    if manager is None:
+        return
+    try:
+        run_sync(manager.shutdown_kernel)(now=True)
+    except Exception:  # already gone
+        pass
+
+
+@contextmanager
+def refresh_lock(folder: Path) -> Iterator[Path]:
+    """Hold `folder/refresh.lock` while the committed notebooks are refreshed; refuse when a
+    live process holds it. A lock left by a process that died is taken over."""
+    import psutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / "refresh.lock"
+    for _ in range(3):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = json.loads(lock.read_text(encoding="utf-8"))
+                pid = int(holder["pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                holder, pid = {}, -1
+            if pid > 0 and pid != os.getpid() and psutil.pid_exists(pid):
+                raise CliError(
+                    f"another refresh is running on this tree: pid {pid}, started "
+                    f"{holder.get('started', '?')}: {holder.get('command', '?')}. Wait for it "
+                    f"to finish or stop it; its lock is {lock}."
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a process that is gone
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(
+                {
+                    "pid": os.getpid(),
+                    "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "command": " ".join(sys.argv),
+                },
+                stream,
+            )
+        break
+    else:
+        raise CliError(f"could not take the refresh lock {lock}; remove it if no run is active.")
+    try:
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -126,25 +194,63 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile = profiles.get(args.profile or os.environ.get(profiles.ENV_VAR) or profiles.DEFAULT)
     if args.timeout is not None and args.timeout <= 0:
         raise CliError(f"--timeout must be a positive number of seconds, got {args.timeout}.")
+    if args.force and not args.in_place:
+        raise CliError("--force only applies to --in-place.")
+    if args.in_place and profile.name != profiles.DEFAULT and not args.force:
+        raise CliError(
+            f"--in-place rewrites the committed notebooks, which hold the {profiles.DEFAULT} "
+            f"profile's outputs (results/{profiles.DEFAULT}/ and the README describe them); "
+            f"refusing to overwrite them with the {profile.name} profile. Drop --in-place to "
+            f"get executed copies in build/notebooks/, or add --force to overwrite anyway."
+        )
     chosen = select(discover(Path(args.notebooks)), args.questions)
     if not chosen:
         raise CliError(f"no question notebooks (Q<n>_*.ipynb) in {args.notebooks}.")
-    os.environ[profiles.ENV_VAR] = profile.name  # inherited by every kernel
-    # Level 3 drops TensorFlow's C++ log below FATAL: with op determinism on, every fit logs
-    # a harmless "NodeDef mentions attribute use_unbounded_threadpool" error line.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    out_dir = None if args.in_place else Path(args.output_dir)
-    print(f"Profile {profile.name}: running {', '.join(chosen)}", file=sys.stderr)
-    failed = {}
-    for question, path in tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr):
-        target = path if out_dir is None else out_dir / path.name
-        ok, error, seconds = execute(path, target, args.timeout)
-        status = "ok" if ok else "FAILED"
-        tqdm.write(f"{question} {status} in {seconds:.0f} s -> {target}", file=sys.stderr)
-        if not ok:
-            failed[question] = error
-            tqdm.write(error, file=sys.stderr)
-    print(results.markdown_table(profile.name, questions=chosen, stale=failed))
+    # Only a full refresh in place records into the committed results/; every other run
+    # records under build/results/, so it never changes what the README describes.
+    record_dir = paths.results_dir() if args.in_place else paths.run_results_dir()
+    env = {
+        **os.environ,
+        profiles.ENV_VAR: profile.name,
+        paths.RECORD_ENV: str(record_dir),
+        # Level 3 drops TensorFlow's C++ log below FATAL: with op determinism on, every fit
+        # logs a harmless "NodeDef mentions attribute use_unbounded_threadpool" error line.
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
+    }
+    lock = refresh_lock(paths.build_dir()) if args.in_place else nullcontext()
+    with lock:
+        return _run_all(args, profile.name, chosen, env, record_dir, tqdm, results)
+
+
+def _run_all(args, profile: str, chosen: dict[str, Path], env, record_dir, tqdm, results) -> int:
+    failed, done = {}, []
+    print(f"Profile {profile}: running {', '.join(chosen)}", file=sys.stderr)
+    failed_dir = paths.build_dir() / "notebooks"
+    try:
+        for question, path in tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr):
+            ok, error, seconds, notebook = execute(path, args.timeout, env)
+            if args.in_place and not ok:
+                target = failed_dir / path.name
+                note = f"; {path} left unchanged, the failed run's copy is {target}"
+            else:
+                target, note = (path if args.in_place else Path(args.output_dir) / path.name), ""
+            files.atomic_write_notebook(notebook, target)
+            status = "ok" if ok else "FAILED"
+            tqdm.write(f"{question} {status} in {seconds:.0f} s -> {target}{note}", file=sys.stderr)
+            done.append(question)
+            if not ok:
+                failed[question] = error
+                tqdm.write(error, file=sys.stderr)
+    except KeyboardInterrupt:
+        rest = [q for q in chosen if q not in done]
+        print(
+            f"\ninterrupted: finished {', '.join(done) or 'none'}; not finished "
+            f"{', '.join(rest)} (their notebooks and results are as they were).",
+            file=sys.stderr,
+        )
+        return 130
+    print(results.markdown_table(profile, questions=chosen, stale=failed, folder=record_dir))
+    print(f"results recorded in {record_dir}", file=sys.stderr)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -161,7 +267,12 @@ def cmd_results(args: argparse.Namespace) -> int:
     from dlhw import results
 
     name = profiles.get(args.profile).name
-    table = results.markdown_table(name)
+    if args.local and args.update_readme:
+        raise CliError("--update-readme shows the committed results; drop --local.")
+    folder = paths.run_results_dir() if args.local else paths.results_dir()
+    table = results.markdown_table(name, folder=folder)
+    kind = "your own runs" if args.local else "the committed results"
+    print(f"{kind}: {folder / name}", file=sys.stderr)
     if args.update_readme:
         readme = paths.project_root() / "README.md"
         text = readme.read_text(encoding="utf-8")
@@ -169,7 +280,7 @@ def cmd_results(args: argparse.Namespace) -> int:
             raise CliError(f"{readme} has no {README_START} ... {README_END} section.")
         head, rest = text.split(README_START, 1)
         _, tail = rest.split(README_END, 1)
-        readme.write_text(f"{head}{README_START}\n{table}{README_END}{tail}", encoding="utf-8")
+        files.atomic_write_text(readme, f"{head}{README_START}\n{table}{README_END}{tail}")
         print(f"updated {readme}")
     else:
         print(table, end="")
@@ -301,8 +412,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
         "settings": settings,
         **result,
     }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    files.atomic_write_text(output, json.dumps(result, indent=1, default=str))
     print(
         f"best {result['objective']} {result['best_score']} "
         f"({result['completed']} completed, {result['failed']} failed) -> {output}"
@@ -346,6 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where executed copies go (default: build/notebooks/)",
     )
     run.add_argument(
+        "--force",
+        action="store_true",
+        help="with --in-place: allow a profile other than full (overwrites the stored record)",
+    )
+    run.add_argument(
         "--timeout", type=int, default=1800, help="seconds allowed per cell (default: 1800)"
     )
     run.add_argument("--notebooks", default=default_nb, help=notebooks_help)
@@ -359,6 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--profile", default="full", choices=list(profiles.PROFILES))
     res.add_argument(
         "--update-readme", action="store_true", help="rewrite the README's results section"
+    )
+    res.add_argument(
+        "--local",
+        action="store_true",
+        help="show what your own runs recorded (build/results/) instead of the committed ones",
     )
     res.set_defaults(func=cmd_results)
 

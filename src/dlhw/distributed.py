@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlhw import files
+
 ENV_TUNER_ID = "KERASTUNER_TUNER_ID"
 ENV_ORACLE_IP = "KERASTUNER_ORACLE_IP"
 ENV_ORACLE_PORT = "KERASTUNER_ORACLE_PORT"
@@ -232,8 +234,7 @@ def write_settings(project_dir: str | Path, settings: Mapping[str, Any], *, resu
                 f"{path.parent} holds a search with {diff}; resume it with the same options, "
                 "or pass --overwrite (chief or local search) to start a new one."
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(settings), indent=1, sort_keys=True), encoding="utf-8")
+    files.atomic_write_text(path, json.dumps(dict(settings), indent=1, sort_keys=True))
 
 
 def check_settings(project_dir: str | Path, settings: Mapping[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Where the project's folders are: data/, notebooks/, results/, build/.
+"""Where the project's folders are: data/, notebooks/, results/ (committed), build/.
 
 The root is `DLHW_ROOT` when set, else the checkout that holds this package (src layout,
 editable install), else the nearest parent of the working directory with a `data/` folder.
@@ -37,9 +37,21 @@ def notebooks_dir() -> Path:
 
 
 def results_dir() -> Path:
-    """Folder of the recorded metrics (`DLHW_RESULTS_DIR` overrides it)."""
+    """Folder of the committed metrics, the full-profile record (`DLHW_RESULTS_DIR`
+    overrides it). Only `dlhw run --in-place` records here; see `run_results_dir`."""
     env = os.environ.get("DLHW_RESULTS_DIR")
     return Path(env).resolve() if env else project_root() / "results"
+
+
+RECORD_ENV = "DLHW_RECORD_DIR"
+
+
+def run_results_dir() -> Path:
+    """Folder where a run records its metrics: `DLHW_RECORD_DIR` when set (`dlhw run
+    --in-place` points it at the committed `results_dir()`), else `build/results/`, so that a
+    notebook run in Jupyter or a copy run by `dlhw run` never changes the committed record."""
+    env = os.environ.get(RECORD_ENV)
+    return Path(env).resolve() if env else build_dir() / "results"
 
 
 def build_dir() -> Path:

@@ -1,4 +1,8 @@
-"""Recorded metrics: `record("Q7", {...})` writes `results/<profile>/Q7.json`.
+"""Recorded metrics: `record("Q7", {...})` writes `<folder>/<profile>/Q7.json`.
+
+The folder is `build/results/` for every run (a notebook in Jupyter, `dlhw run`), and the
+committed `results/` only for the maintainers' refresh, `dlhw run --in-place` (see
+`dlhw.paths.run_results_dir`). Files are written atomically.
 
 Each file holds the question's metrics (keys fixed by its issue), the profile, the wall time
 of the notebook (seconds since its kernel started) and the library versions that produced it.
@@ -17,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dlhw import paths, profiles
+from dlhw import files, paths, profiles
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "Q1": ("test_accuracy", "params", "seed_answer_params", "search_minutes", "tuners"),
@@ -126,7 +130,8 @@ def machine() -> dict[str, Any]:
 
 
 def record(question: str, metrics: dict[str, Any], *, profile: str | None = None) -> Path:
-    """Write `metrics` for `question` to `results/<profile>/<question>.json`; return the path."""
+    """Write `metrics` for `question` to `<run_results_dir>/<profile>/<question>.json`
+    atomically; return the path."""
     if not isinstance(question, str) or not _QUESTION.match(question):
         raise ResultsError(f"question must look like 'Q7', got {question!r}.")
     if not isinstance(metrics, dict):
@@ -142,15 +147,14 @@ def record(question: str, metrics: dict[str, Any], *, profile: str | None = None
         "versions": versions(),
         "metrics": _plain(metrics, question),
     }
-    out = paths.results_dir() / active.name / f"{question}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    return out
+    out = paths.run_results_dir() / active.name / f"{question}.json"
+    return files.atomic_write_text(out, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
-def load_all(profile: str) -> dict[str, dict[str, Any]]:
-    """Return the recorded payloads of `profile`, keyed by question, in question order."""
-    folder = paths.results_dir() / profiles.get(profile).name
+def load_all(profile: str, folder: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Return the recorded payloads of `profile` in `folder` (default: the committed
+    `results/`), keyed by question, in question order."""
+    folder = (folder or paths.results_dir()) / profiles.get(profile).name
     found = {}
     files = [f for f in folder.glob("Q*.json") if _QUESTION.match(f.stem)]
     for file in sorted(files, key=lambda p: int(p.stem[1:])):
@@ -176,14 +180,18 @@ def _fmt(value: Any) -> str:
 
 
 def markdown_table(
-    profile: str, questions: Iterable[str] | None = None, stale: Iterable[str] = ()
+    profile: str,
+    questions: Iterable[str] | None = None,
+    stale: Iterable[str] = (),
+    folder: Path | None = None,
 ) -> str:
     """A markdown table of the recorded metrics of `profile` (nested keys joined by dots).
 
-    `questions` limits it to those questions; a question in `stale` is marked as an earlier
-    result (its notebook failed in this run, so the file was not rewritten).
+    Read from `folder` (default: the committed `results/`). `questions` limits it to those
+    questions; a question in `stale` is marked as an earlier result (its notebook failed in
+    this run, so the file was not rewritten).
     """
-    payloads = load_all(profile)
+    payloads = load_all(profile, folder)
     if questions is not None:
         wanted = set(questions)
         payloads = {q: p for q, p in payloads.items() if q in wanted}

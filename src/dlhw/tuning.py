@@ -25,7 +25,7 @@ import keras_tuner
 import numpy as np
 
 from dlhw import data as dlhw_data
-from dlhw import paths
+from dlhw import files, paths
 from dlhw.checks import positive_int
 
 KINDS = ("random", "grid", "bayesian", "hyperband")
@@ -462,7 +462,7 @@ def run_search(tuner, data: SearchData, *, verbose: int = 0) -> SearchReport:
     seconds_file = Path(tuner.project_dir) / SEARCH_TIME
     previous = json.loads(seconds_file.read_text())["seconds"] if seconds_file.exists() else 0.0
     seconds = previous + time.perf_counter() - start
-    seconds_file.write_text(json.dumps({"seconds": seconds}))
+    files.atomic_write_text(seconds_file, json.dumps({"seconds": seconds}))
     return report(tuner, seconds)
 
 
