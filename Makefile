@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CELL_TIMEOUT ?= 600
 
-.PHONY: install run test lint full
+.PHONY: install run test lint full claims brief
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,23 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/dlhw run --profile quick
 
-## Unit tests plus nbval over the notebooks on the smoke profile.
+## Unit tests plus nbval over the notebooks on the smoke profile, then every number quoted in
+## the prose checked against the recorded results.
 test: $(STAMP)
 	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) -p no:cacheprovider
+	$(BIN)/dlhw claims --quiet
+
+## Check the numbers quoted in the notebooks' prose and the README (see dlhw.claims).
+claims: $(STAMP)
+	$(BIN)/dlhw claims
+
+## Re-render each notebook's "Answer in brief" from results/full/.
+brief: $(STAMP)
+	$(BIN)/dlhw brief
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 ## Maintainers: refresh the committed notebooks and results with the full profile.
 full: $(STAMP)
-	$(BIN)/dlhw run --profile full --in-place && $(BIN)/dlhw results --profile full --update-readme
+	$(BIN)/dlhw run --profile full --in-place && $(BIN)/dlhw results --profile full --update-readme && $(BIN)/dlhw claims --quiet

@@ -10,7 +10,7 @@ import time
 import nbformat
 import pytest
 
-from dlhw import cli
+from dlhw import briefs, cli
 
 
 def _notebook(path, *sources, title="A test notebook"):
@@ -61,10 +61,14 @@ def test_run_continues_after_failure_and_reports(folder, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_run_single_question_in_place(folder, tmp_path, capsys):
+def test_run_single_question_in_place(folder, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(briefs, "TEMPLATES", {"Q8": Q8_BRIEF})
     assert cli.main(["run", "Q8", "--notebooks", str(folder), "--in-place"]) == 0
     executed = nbformat.read(folder / "Q8_good.ipynb", as_version=4)
-    assert executed.cells[2].execution_count == 2
+    assert executed.cells[3].execution_count == 2
+    # the brief was rendered from what this run recorded, as cell 1
+    assert executed.cells[1].source.startswith("## Answer in brief")
+    assert "It is 42." in executed.cells[1].source
     # the refresh, and only it, records into the committed results
     assert (tmp_path / "results" / "full" / "Q8.json").exists()
     assert not (tmp_path / "build" / "refresh.lock").exists()  # released
@@ -130,6 +134,7 @@ def test_ctrl_c_stops_the_kernel_keeps_files_whole_and_exits_130(tmp_path):
     _notebook(nbs / "Q3_never.ipynb", "y = 2")
     before = {p.name: p.read_bytes() for p in nbs.iterdir()}
     env = {**os.environ, "DLHW_ROOT": str(tmp_path), "DLHW_RESULTS_DIR": str(tmp_path / "r")}
+    env["DLHW_PROFILE"] = "full"  # `make test` sets smoke, which --in-place refuses
     command = [sys.executable, "-m", "dlhw", "run", "--notebooks", str(nbs), "--in-place"]
     run = subprocess.Popen(
         command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
@@ -212,20 +217,48 @@ def test_results_says_which_set_it_shows(tmp_path, monkeypatch, capsys):
     assert cli.main(["results", "--local", "--update-readme"]) == 2
 
 
+Q8_BRIEF = briefs.Brief("Q8, a test", "`dlhw.x`", "What is the answer?", ("It is {answer}.",))
+
+
 def test_update_readme(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
     monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path / "results"))  # as the refresh does
+    monkeypatch.setattr(briefs, "TEMPLATES", {"Q8": Q8_BRIEF})
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "Q8_test.ipynb", "x = 1")
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{cli.README_START}\nold\n{cli.README_END}\noutro\n")
+    readme.write_text(
+        f"intro\n{cli.README_START}\nold\n{cli.README_END}\n"
+        f"{briefs.README_START}\nold list\n{briefs.README_END}\noutro\n"
+    )
     from dlhw.results import record
 
-    record("Q8", {"answer": 1}, profile="full")
+    record("Q8", {"answer": 1.5}, profile="full")
     assert cli.main(["results", "--update-readme"]) == 0
     text = readme.read_text()
-    assert "old" not in text and "| Q8 | answer | 1 |" in text and text.endswith("outro\n")
+    assert "old" not in text and "| Q8 | answer | 1.5 |" in text and text.endswith("outro\n")
+    assert "- **Q8, a test** ([notebook](notebooks/Q8_test.ipynb), `dlhw.x`): It is 1.5.\n" in text
+    readme.write_text(f"{cli.README_START}\n{cli.README_END}\n")  # no questions section
+    assert cli.main(["results", "--update-readme"]) == 2
+    assert "no <!-- questions:start -->" in capsys.readouterr().err
     readme.write_text("no markers")
     assert cli.main(["results", "--update-readme"]) == 2
+
+
+def test_brief_renders_the_committed_results_into_cell_1(folder, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(briefs, "TEMPLATES", {"Q8": Q8_BRIEF})
+    monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path / "results"))
+    from dlhw.results import record
+
+    record("Q8", {"answer": 42}, profile="full")
+    assert cli.main(["brief", "--notebooks", str(folder)]) == 0
+    cells = nbformat.read(folder / "Q8_good.ipynb", as_version=4).cells
+    assert cells[1].source.startswith("## Answer in brief") and "It is 42." in cells[1].source
+    err = capsys.readouterr().err
+    assert "Q8: rendered" in err and "Q9: no " in err  # Q9 has no results: left as it is
+    assert cli.main(["brief", "--notebooks", str(folder)]) == 0
+    assert "Q8: unchanged" in capsys.readouterr().err
 
 
 def test_cli_import_does_not_load_tensorflow():

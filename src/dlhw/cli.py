@@ -1,4 +1,4 @@
-"""Command line: `dlhw run`, `dlhw list`, `dlhw results`, `dlhw tune` (also `python -m dlhw`).
+"""Command line: `dlhw run`, `list`, `results`, `brief`, `claims`, `tune` (or `python -m dlhw`).
 
 `dlhw run` executes each question notebook in a fresh kernel with nbclient, shows progress per
 notebook and per cell, carries on past a failing notebook, and ends with the results table.
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from dlhw import files, paths, profiles
+from dlhw.briefs import BriefError
+from dlhw.claims import ClaimsError
 from dlhw.data import DataError
 
 README_START = "<!-- results:start -->"
@@ -228,7 +230,11 @@ def _run_all(args, profile: str, chosen: dict[str, Path], env, record_dir, tqdm,
     failed_dir = paths.build_dir() / "notebooks"
     try:
         for question, path in tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr):
+            started = time.time()
             ok, error, seconds, notebook = execute(path, args.timeout, env)
+            recorded = record_dir / profile / f"{question}.json"
+            if ok and recorded.is_file() and recorded.stat().st_mtime >= started:
+                _brief(question, notebook, recorded)
             if args.in_place and not ok:
                 target = failed_dir / path.name
                 note = f"; {path} left unchanged, the failed run's copy is {target}"
@@ -257,6 +263,46 @@ def _run_all(args, profile: str, chosen: dict[str, Path], env, record_dir, tqdm,
     return 0
 
 
+def _brief(question: str, notebook, recorded: Path) -> bool:
+    """Render `question`'s "Answer in brief" from the results file `recorded` into
+    `notebook`; a question without a template is left alone. Returns whether it changed."""
+    from dlhw import briefs
+
+    if question not in briefs.TEMPLATES:
+        return False
+    try:
+        source = recorded.relative_to(paths.project_root())
+    except ValueError:
+        source = recorded
+    metrics = briefs.load_payload(recorded)["metrics"]
+    return briefs.set_brief(notebook, briefs.render_brief(question, metrics, str(source)))
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    import nbformat
+
+    folder = paths.results_dir() / profiles.DEFAULT
+    for question, path in discover(Path(args.notebooks)).items():
+        recorded = folder / f"{question}.json"
+        if not recorded.is_file():
+            print(f"{question}: no {recorded}; brief left as it is", file=sys.stderr)
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        changed = _brief(question, notebook, recorded)
+        if changed:
+            files.atomic_write_notebook(notebook, path)
+        print(f"{question}: {'rendered' if changed else 'unchanged'} -> {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from dlhw import claims
+
+    verdicts = claims.check_project()
+    print(claims.report(verdicts, verbose=not args.quiet))
+    return 1 if any(v.matched is None for v in verdicts) else 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     for question, path in discover(Path(args.notebooks)).items():
         print(f"{question}  {path.name}  {_title(path)}")
@@ -280,11 +326,26 @@ def cmd_results(args: argparse.Namespace) -> int:
             raise CliError(f"{readme} has no {README_START} ... {README_END} section.")
         head, rest = text.split(README_START, 1)
         _, tail = rest.split(README_END, 1)
-        files.atomic_write_text(readme, f"{head}{README_START}\n{table}{README_END}{tail}")
+        text = f"{head}{README_START}\n{table}{README_END}{tail}"
+        text = _readme_questions(text, name, folder)
+        files.atomic_write_text(readme, text)
         print(f"updated {readme}")
     else:
         print(table, end="")
     return 0
+
+
+def _readme_questions(text: str, profile: str, folder: Path) -> str:
+    """Replace the README's questions section with the briefs rendered from `folder`."""
+    from dlhw import briefs, results
+
+    if briefs.README_START not in text or briefs.README_END not in text:
+        raise CliError(f"README.md has no {briefs.README_START} ... {briefs.README_END} section.")
+    names = {q: p.name for q, p in discover(paths.notebooks_dir()).items()}
+    section = briefs.render_readme(results.load_all(profile, folder), names)
+    head, rest = text.split(briefs.README_START, 1)
+    _, tail = rest.split(briefs.README_END, 1)
+    return f"{head}{briefs.README_START}\n{section}{briefs.README_END}{tail}"
 
 
 TUNER_KINDS = ("random", "grid", "bayesian", "hyperband")  # dlhw.tuning.KINDS, without Keras
@@ -482,6 +543,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     res.set_defaults(func=cmd_results)
 
+    brief = sub.add_parser(
+        "brief", help="re-render each notebook's Answer in brief from results/full/"
+    )
+    brief.add_argument("--notebooks", default=default_nb, help=notebooks_help)
+    brief.set_defaults(func=cmd_brief)
+
+    claims = sub.add_parser(
+        "claims",
+        help="check every number quoted in the notebooks' prose and the README against the "
+        "recorded results and printed outputs (exit 1 on any that does not trace)",
+    )
+    claims.add_argument("--quiet", action="store_true", help="list only what does not trace")
+    claims.set_defaults(func=cmd_claims)
+
     tune = sub.add_parser(
         "tune",
         help="run the Q1 search outside a notebook: alone, or as a chief or a worker",
@@ -557,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, profiles.ProfileError, DataError) as exc:
+    except (CliError, profiles.ProfileError, DataError, BriefError, ClaimsError) as exc:
         print(f"dlhw: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,42 @@
+"""dlhw.briefs: templates render from the recorded results only, into cell 1 of a notebook."""
+
+import nbformat
+import pytest
+
+from dlhw import briefs, claims, results
+
+
+@pytest.mark.parametrize("question", list(briefs.TEMPLATES))
+def test_every_brief_renders_from_the_committed_results_and_every_number_traces(question):
+    payload = results.load_all("full")[question]
+    text = briefs.render_brief(question, payload["metrics"], f"results/full/{question}.json")
+    assert text.startswith(briefs.HEADING) and text.count("\n- ") >= 3
+    recorded = claims.recorded_values(question)
+    found = claims.find_claims(text, question)
+    assert found and all(v.matched is not None for v in claims.check(found, recorded))
+
+
+def test_a_missing_metric_names_itself():
+    with pytest.raises(briefs.BriefError, match="Q7's brief needs the metric 'params'"):
+        briefs.render_brief("Q7", {"test_accuracy": 0.9}, "x")
+
+
+def test_set_brief_inserts_after_the_title_then_replaces():
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1")]
+    )
+    assert briefs.set_brief(notebook, f"{briefs.HEADING}\n\n- one")
+    assert [c.cell_type for c in notebook.cells] == ["markdown", "markdown", "code"]
+    assert not briefs.set_brief(notebook, f"{briefs.HEADING}\n\n- one")  # unchanged
+    assert briefs.set_brief(notebook, f"{briefs.HEADING}\n\n- two")
+    assert len(notebook.cells) == 3 and notebook.cells[1].source.endswith("two")
+    with pytest.raises(briefs.BriefError, match="starts with its title cell"):
+        briefs.set_brief(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]), "x")
+
+
+def test_readme_section_links_each_notebook():
+    payloads = results.load_all("full")
+    names = {q: f"{q}_x.ipynb" for q in payloads}
+    section = briefs.render_readme(payloads, names)
+    assert section.count("\n") == len(briefs.TEMPLATES)
+    assert "- **Q7, Grad-CAM** ([notebook](notebooks/Q7_x.ipynb), `dlhw.gradcam`): " in section
