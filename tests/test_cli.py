@@ -30,7 +30,8 @@ def folder(tmp_path, monkeypatch):
     _notebook(
         nbs / "Q8_good.ipynb",
         "import os\nfrom dlhw.results import record",
-        "record('Q8', {'answer': 42, 'profile_seen': os.environ['DLHW_PROFILE']})",
+        "record('Q8', {'answer': 42, 'profile_seen': os.environ['DLHW_PROFILE']})\n"
+        "print('trial 1 of 1 finished')",
         title="Good notebook",
     )
     _notebook(nbs / "Q9_bad.ipynb", "x = 1", "raise ValueError('boom from cell two')")
@@ -38,12 +39,14 @@ def folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_run_continues_after_failure_and_reports(folder, tmp_path, capsys):
+def test_run_continues_after_failure_and_reports(folder, tmp_path, capfd):
     out = tmp_path / "out"
     code = cli.main(
         ["run", "--notebooks", str(folder), "--output-dir", str(out), "--profile", "smoke"]
     )
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()  # the kernels' own stderr included
+    assert "    trial 1 of 1 finished" in captured.err  # the notebook's lines, live
+    assert "without encryption" not in captured.err
     assert code == 1
     assert "ValueError: boom from cell two" in captured.err
     assert "raise ValueError" in captured.err  # the failing cell's source is shown

@@ -139,3 +139,13 @@ def test_mnist_splits_sizes_scaling_and_disjointness():
     plain = data.mnist_splits(smoke, seed=1, channel_axis=False)
     assert plain.x_train.shape[1:] == (28, 28) and plain.y_train.dtype == np.int64
     assert not np.array_equal(data.mnist_splits(smoke, seed=2).y_train, plain.y_train)
+
+
+def test_relative_paths_for_printing(tmp_path, monkeypatch):
+    from dlhw import paths
+
+    monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
+    inside = tmp_path / "results" / "full" / "Q2.json"
+    assert str(paths.relative(inside)) == "results/full/Q2.json"
+    outside = tmp_path.parent / "elsewhere.json"
+    assert paths.relative(outside) == outside.resolve()

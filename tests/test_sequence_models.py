@@ -120,6 +120,26 @@ def test_train_classifier_runs_and_reports(capsys):
         sm.train_classifier(sm.build_model("gru", units=4), Tiny, epochs=0)
 
 
+@pytest.mark.slow
+def test_train_classifier_learns_a_separable_sequence_task():
+    """The class is written in the last row of the sequence: a trained GRU must read it."""
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 10, 256)
+    x = rng.random((256, 28, 28), dtype=np.float32) * 0.1
+    x[np.arange(256), -1, y] = 1.0
+
+    class Separable:
+        x_train, y_train = x[:192], y[:192]
+        x_val, y_val = x[192:], y[192:]
+        x_test, y_test = x[192:], y[192:]
+
+    keras.utils.set_random_seed(0)
+    model = sm.build_model("gru", units=16)
+    result = sm.train_classifier(model, Separable, epochs=15, batch_size=32, learning_rate=1e-2,
+                                 verbose=False)  # fmt: skip
+    assert result.test_accuracy > 0.8  # chance is 0.1
+
+
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_digit_trace_replays_the_model(kind):
     keras.utils.set_random_seed(0)

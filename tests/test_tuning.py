@@ -196,6 +196,17 @@ def test_budget_is_counted_in_epochs_really_run(tmp_path, tiny):
     assert set(result.row()) == {"best_val_accuracy", "epochs", "trials", "minutes"}
 
 
+def test_the_epoch_budget_stops_a_search_that_may_run_more_trials(tmp_path, tiny):
+    """`max_trials` allows 6 one-epoch trials; the budget of 3 epochs stops it after 3."""
+    tuner = tuning.make_tuner(
+        "random", _CountingHyperModel(), budget_epochs=3, max_epochs=1, directory=tmp_path,
+        seed=0, max_trials=6,
+    )  # fmt: skip
+    assert tuner.oracle.max_trials == 6
+    result = tuning.run_search(tuner, tiny)
+    assert result.epochs == tuner.epochs_spent() == 3 and result.trials == 3
+
+
 def test_resume_runs_only_the_missing_trials(tmp_path, tiny):
     first_model = _CountingHyperModel()
     args = {"max_epochs": 1, "directory": tmp_path, "seed": 3}
@@ -246,6 +257,18 @@ def test_retrain_builds_the_values_from_scratch(tiny):
         tuning.CNNHyperModel(), values, tiny.x_search, tiny.y_search, epochs=1
     )
     assert model.output.shape == (None, 10) and len(history.history["loss"]) == 1
+    assert model.optimizer.learning_rate.numpy() == pytest.approx(0.0, abs=1e-7)  # decayed
+
+
+def test_retrain_learns_a_separable_task(tiny):
+    """A marker pixel per class: retraining the chosen values must actually fit it."""
+    x, y = tiny.x_search.copy(), tiny.y_search
+    x[np.arange(len(x)), y.argmax(axis=1), 0, 0] = 10.0
+    values = {"head": "global_avg", "learning_rate": 3e-3, "batch_size": 8}
+    keras.utils.set_random_seed(0)
+    model, history = tuning.retrain(tuning.CNNHyperModel(), values, x, y, epochs=12)
+    assert history.history["loss"][-1] < history.history["loss"][0] / 2
+    assert float(np.mean(model.predict(x, verbose=0).argmax(axis=1) == y.argmax(axis=1))) > 0.8
 
 
 def test_sklearn_tuner_searches_two_model_families(tmp_path):

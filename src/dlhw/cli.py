@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dlhw import files, paths, profiles
+from dlhw.book import BookError
 from dlhw.briefs import BriefError
 from dlhw.claims import ClaimsError
 from dlhw.data import DataError
@@ -103,15 +104,31 @@ def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, f
     def advance(**_: object) -> None:
         bar.update(1)
 
-    client = NotebookClient(
+    class LiveClient(NotebookClient):
+        """Shows the notebook's own printed lines (trials, epochs) under the bar as they come,
+        so that a cell running for minutes is seen to progress."""
+
+        def output(self, outs, msg, display_id, cell_index):
+            content = msg.get("content", {})
+            if msg.get("msg_type") == "stream" and content.get("name") == "stdout":
+                for line in content.get("text", "").splitlines():
+                    if line.strip():
+                        tqdm.write(f"    {line[:160]}", file=sys.stderr)
+            return super().output(outs, msg, display_id, cell_index)
+
+    client = LiveClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_executed=advance,
-        # Load TensorFlow while the kernel starts, so that its C++ start-up lines (the oneDNN
-        # notice, written before TF_CPP_MIN_LOG_LEVEL is read) stay out of the stored cells.
-        extra_arguments=["--IPKernelApp.exec_lines=import tensorflow"],
+        extra_arguments=[
+            # Load TensorFlow while the kernel starts, so that its C++ start-up lines (the
+            # oneDNN notice, written before TF_CPP_MIN_LOG_LEVEL is read) stay out of the cells.
+            "--IPKernelApp.exec_lines=import tensorflow",
+            # No "running over TCP without encryption" warning on the console (loopback only).
+            "--IPKernelApp.log_level=ERROR",
+        ],
     )
     start = time.perf_counter()
     ok, error = True, ""
@@ -292,6 +309,14 @@ def cmd_brief(args: argparse.Namespace) -> int:
         if changed:
             files.atomic_write_notebook(notebook, path)
         print(f"{question}: {'rendered' if changed else 'unchanged'} -> {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_book(args: argparse.Namespace) -> int:
+    from dlhw import book
+
+    index = book.build(Path(args.output) if args.output else None)
+    print(f"book written: open {index}")
     return 0
 
 
@@ -549,6 +574,12 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--notebooks", default=default_nb, help=notebooks_help)
     brief.set_defaults(func=cmd_brief)
 
+    book = sub.add_parser(
+        "book", help="render the committed notebooks to static HTML with an index (offline)"
+    )
+    book.add_argument("--output", help="folder of the book (default: build/book/)")
+    book.set_defaults(func=cmd_book)
+
     claims = sub.add_parser(
         "claims",
         help="check every number quoted in the notebooks' prose and the README against the "
@@ -632,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, profiles.ProfileError, DataError, BriefError, ClaimsError) as exc:
+    except (CliError, profiles.ProfileError, DataError, BriefError, ClaimsError, BookError) as exc:
         print(f"dlhw: error: {exc}", file=sys.stderr)
         return 2
 

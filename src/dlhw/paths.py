@@ -57,3 +57,13 @@ def run_results_dir() -> Path:
 def build_dir() -> Path:
     """Folder for generated, git-ignored output (executed notebooks, tuner state)."""
     return project_root() / "build"
+
+
+def relative(path: Path) -> Path:
+    """`path` relative to the project root when it lies inside it (for printing in a
+    notebook without an absolute path), else unchanged."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(project_root())
+    except ValueError:
+        return path

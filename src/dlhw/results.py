@@ -162,18 +162,20 @@ def load_all(profile: str, folder: Path | None = None) -> dict[str, dict[str, An
     return found
 
 
-def _flatten(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def flatten(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(name, value) pairs of nested metrics, names joined by dots."""
     rows = []
     for key, value in metrics.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            rows.extend(_flatten(value, name + "."))
+            rows.extend(flatten(value, name + "."))
         else:
             rows.append((name, value))
     return rows
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
+    """A recorded value as the results table shows it (floats to 4 significant digits)."""
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
@@ -202,7 +204,7 @@ def markdown_table(
     for question, payload in payloads.items():
         if question in stale:
             lines.append(f"| {question} | _stale: from an earlier run; this run failed_ | |")
-        for name, value in _flatten(payload["metrics"]):
-            lines.append(f"| {question} | {name} | {_fmt(value)} |")
+        for name, value in flatten(payload["metrics"]):
+            lines.append(f"| {question} | {name} | {fmt(value)} |")
         lines.append(f"| {question} | _notebook wall time (s)_ | {payload['wall_time_s']} |")
     return "\n".join(lines) + "\n"
