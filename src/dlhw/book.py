@@ -69,10 +69,10 @@ def _brief(notebook) -> str:
     return "_No answer in brief yet: run `dlhw brief`._"
 
 
-def _results_table(question: str) -> str:
+def _results_table(question: str, payloads: dict) -> str:
     from dlhw import results
 
-    payload = results.load_all(profiles.DEFAULT).get(question)
+    payload = payloads.get(question)
     if payload is None:
         return "<p><em>No recorded results.</em></p>"
     rows = "".join(
@@ -112,7 +112,9 @@ def build(output: Path | None = None, notebooks: Path | None = None) -> Path:
     output.mkdir(parents=True, exist_ok=True)
     if not (output / "mathjax" / "MathJax.js").is_file():
         shutil.copytree(source, output / "mathjax", dirs_exist_ok=True)
-    sections = []
+    from dlhw import results
+
+    recorded, sections = results.load_all(profiles.DEFAULT), []
     for question, path in found.items():
         notebook = nbformat.read(path, as_version=4)
         page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
@@ -120,7 +122,7 @@ def build(output: Path | None = None, notebooks: Path | None = None) -> Path:
         title = html.escape(_title(notebook, path.stem))
         sections.append(
             f'<section id="{question}"><h2><a href="{path.stem}.html">{title}</a></h2>'
-            f"{markdown2html(_brief(notebook))}{_results_table(question)}"
+            f"{markdown2html(_brief(notebook))}{_results_table(question, recorded)}"
             f'<p><a href="{path.stem}.html">Read the notebook: {path.stem}.html</a></p></section>'
         )
     index = (

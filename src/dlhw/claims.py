@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlhw import paths
+from dlhw import paths, results
 
 VERSIONED = (
     "python",
@@ -161,17 +161,6 @@ def _numbers(text: str) -> Iterator[float]:
             continue
 
 
-def _flatten(payload, prefix: str = "") -> Iterator[tuple[str, float]]:
-    if isinstance(payload, dict):
-        for key, value in payload.items():
-            yield from _flatten(value, f"{prefix}{key}.")
-    elif isinstance(payload, (list, tuple)):
-        for i, value in enumerate(payload):
-            yield from _flatten(value, f"{prefix}{i}.")
-    elif isinstance(payload, (int, float)) and not isinstance(payload, bool):
-        yield prefix.rstrip("."), float(payload)
-
-
 def recorded_values(question: str, folder: Path | None = None) -> list[tuple[str, float]]:
     """(name, value) of a question's recorded metrics and wall time, `results/full/<Q>.json`."""
     path = (folder or paths.results_dir() / "full") / f"{question}.json"
@@ -181,7 +170,11 @@ def recorded_values(question: str, folder: Path | None = None) -> list[tuple[str
             "--in-place`) to record the results the prose quotes."
         )
     payload = json.loads(path.read_text(encoding="utf-8"))
-    values = [(f"{question}.{name}", v) for name, v in _flatten(payload.get("metrics", {}))]
+    values = [
+        (f"{question}.{name}", float(v))
+        for name, v in results.flatten(payload.get("metrics", {}))
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
     if "wall_time_s" in payload:
         values.append((f"{question}.wall_time_s", float(payload["wall_time_s"])))
     return values

@@ -206,10 +206,6 @@ def refresh_lock(folder: Path) -> Iterator[Path]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
-    from dlhw import results
-
     profile = profiles.get(args.profile or os.environ.get(profiles.ENV_VAR) or profiles.DEFAULT)
     if args.timeout is not None and args.timeout <= 0:
         raise CliError(f"--timeout must be a positive number of seconds, got {args.timeout}.")
@@ -238,10 +234,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     lock = refresh_lock(paths.build_dir()) if args.in_place else nullcontext()
     with lock:
-        return _run_all(args, profile.name, chosen, env, record_dir, tqdm, results)
+        return _run_all(args, profile.name, chosen, env, record_dir)
 
 
-def _run_all(args, profile: str, chosen: dict[str, Path], env, record_dir, tqdm, results) -> int:
+def _run_all(args, profile: str, chosen: dict[str, Path], env, record_dir: Path) -> int:
+    from tqdm.auto import tqdm
+
+    from dlhw import results
+
     failed, done = {}, []
     print(f"Profile {profile}: running {', '.join(chosen)}", file=sys.stderr)
     failed_dir = paths.build_dir() / "notebooks"
@@ -287,10 +287,7 @@ def _brief(question: str, notebook, recorded: Path) -> bool:
 
     if question not in briefs.TEMPLATES:
         return False
-    try:
-        source = recorded.relative_to(paths.project_root())
-    except ValueError:
-        source = recorded
+    source = paths.relative(recorded)
     metrics = briefs.load_payload(recorded)["metrics"]
     return briefs.set_brief(notebook, briefs.render_brief(question, metrics, str(source)))
 
