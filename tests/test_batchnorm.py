@@ -230,3 +230,192 @@ def test_integer_running_statistics_are_not_truncated():
     np.testing.assert_allclose(param["running_mean"], 0.01 * x.mean(axis=0))
     with pytest.raises(ValueError, match=r"running_var'\] has shape \(3,\)"):
         bn.batchnorm_forward(x, np.ones(5), np.zeros(5), {"mode": "train", "running_var": [1] * 3})
+
+
+# ------------------------------------------------------------------ tests that kill mutants
+# Each test below guards a behaviour that `make mutate` (mutmut) found unguarded.
+
+
+def test_empty_batch_is_rejected_and_one_feature_is_fine():
+    """N = 0 rows is an error; D = 1 feature is a valid input."""
+    with pytest.raises(ValueError, match="non-empty 2-D array"):
+        bn.batchnorm_forward(np.ones((0, 5)), np.ones(5), np.zeros(5), train_param())
+    out, _ = bn.batchnorm_forward(np.array([[1.0], [3.0]]), [2.0], [0.5], train_param())
+    np.testing.assert_allclose(out[:, 0], 0.5 + 2.0 * np.array([-1.0, 1.0]) / np.sqrt(1 + 1e-3))
+
+
+def test_float32_input_keeps_float32_and_integers_become_float64():
+    """x's floating dtype is kept (gamma and beta follow it); integer x is computed in float64,
+    so fractional gamma and beta are not truncated."""
+    x32 = np.array([[1.0, 2.0], [3.0, 5.0]], dtype=np.float32)
+    out, cache = bn.batchnorm_forward(x32, [0.5, 2.0], [0.25, -1.0], train_param())
+    assert out.dtype == np.float32 and cache["gamma"].dtype == np.float32
+    out, _ = bn.batchnorm_forward(
+        np.array([[1, 2], [3, 4]]), [0.5, 2.0], [0.25, -1.0], {"mode": "train"}
+    )
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(
+        out,
+        [
+            [0.25 - 0.5 / np.sqrt(1 + 1e-3), -1.0 - 2.0 / np.sqrt(1 + 1e-3)],
+            [0.25 + 0.5 / np.sqrt(1 + 1e-3), -1.0 + 2.0 / np.sqrt(1 + 1e-3)],
+        ],
+        rtol=1e-12,
+    )
+
+
+def test_momentum_one_is_allowed_and_freezes_the_running_statistics(data):
+    """momentum is in [0, 1], both ends included: 1 keeps the running statistics as they are."""
+    param = train_param(running_mean=data["running_mean"], running_var=data["running_var"])
+    param["momentum"] = 1.0
+    bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], param)
+    np.testing.assert_allclose(param["running_mean"], data["running_mean"])
+    np.testing.assert_allclose(param["running_var"], data["running_var"])
+
+
+@pytest.mark.parametrize("key", ["running_mean", "running_var"])
+def test_wrong_running_statistic_shape_is_caught_with_the_inputs(data, key):
+    """The shape of each running statistic is checked with the other inputs (the message is
+    `_check_inputs`', which ends at the expected shape)."""
+    param = {"mode": "train", key: np.ones(3)}
+    with pytest.raises(
+        ValueError, match=rf"^bn_param\['{key}'\] has shape \(3,\); expected \(5,\)\.$"
+    ):
+        bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], param)
+
+
+def test_zero_variance_warning_needs_both_eps_zero_and_a_constant_feature(data):
+    """No warning when eps = 0 but every feature varies, nor for a constant feature with
+    eps > 0."""
+    constant = data["x"].copy()
+    constant[:, 0] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], train_param(eps=0.0))
+        bn.batchnorm_forward(constant, data["gamma"], data["beta"], train_param(eps=1e-3))
+
+
+def test_running_statistics_keep_their_float_dtype():
+    """float32 running statistics stay float32 next to float64 x; integer ones and missing
+    ones take x's dtype (float32 here)."""
+    x64 = np.random.default_rng(0).normal(size=(4, 3))
+    param = {"mode": "train", "running_mean": np.zeros(3, np.float32)}
+    param["running_var"] = np.ones(3, np.float32)
+    bn.batchnorm_forward(x64, np.ones(3), np.zeros(3), param)
+    assert param["running_mean"].dtype == param["running_var"].dtype == np.float32
+    x32 = x64.astype(np.float32)
+    param = {"mode": "train", "running_mean": [0, 0, 0], "running_var": [1, 1, 1]}
+    bn.batchnorm_forward(x32, np.ones(3), np.zeros(3), param)
+    assert param["running_mean"].dtype == param["running_var"].dtype == np.float32
+    param = {"mode": "train"}
+    bn.batchnorm_forward(x32, np.ones(3), np.zeros(3), param)
+    assert param["running_mean"].dtype == param["running_var"].dtype == np.float32
+
+
+def test_test_mode_keeps_float32_with_float64_running_statistics(data):
+    """In test mode the running statistics are cast to x's dtype: float32 in, float32 out."""
+    param = {"mode": "test", "running_mean": data["running_mean"]}
+    param["running_var"] = data["running_var"]
+    out, _ = bn.batchnorm_forward(data["x"].astype(np.float32), data["gamma"], data["beta"], param)
+    assert out.dtype == np.float32
+
+
+def test_test_mode_warns_for_a_zero_running_variance_without_eps(data):
+    """Test mode divides by sqrt(running_var + eps): a zero running variance with eps = 0
+    warns there too."""
+    param = {"mode": "test", "eps": 0.0, "running_var": np.r_[0.0, np.ones(D - 1)]}
+    with pytest.warns(bn.ZeroVarianceWarning, match="eps=0"):
+        bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], param)
+
+
+def test_test_mode_stores_the_default_running_statistics(data):
+    """Missing running statistics are created (zeros and ones, Keras' initialisers) in
+    bn_param in test mode too, and given ones are left in place."""
+    param = {"mode": "test"}
+    bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], param)
+    assert set(param) == {"mode", "running_mean", "running_var"}
+    np.testing.assert_array_equal(param["running_mean"], np.zeros(D))
+    np.testing.assert_array_equal(param["running_var"], np.ones(D))
+    given = data["running_var"].copy()
+    param = {"mode": "test", "running_var": given}
+    bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], param)
+    assert param["running_var"] is given
+
+
+def test_zero_variance_without_eps_gives_only_the_clear_warning(data):
+    """The 0/0 and 1/0 of eps = 0 are silenced: the only warning is ZeroVarianceWarning,
+    not NumPy's 'divide by zero' / 'invalid value' RuntimeWarnings."""
+    x = data["x"].copy()
+    x[:, 0] = 0.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bn.batchnorm_forward(x, data["gamma"], data["beta"], train_param(eps=0.0))
+    assert [type(w.message) for w in caught] == [bn.ZeroVarianceWarning]
+
+
+def test_cache_holds_the_forward_intermediates(data):
+    """The cache exposes cs231n's intermediates by name: batch mean, biased variance, eps."""
+    _, cache = bn.batchnorm_forward(data["x"], data["gamma"], data["beta"], train_param(eps=1e-4))
+    np.testing.assert_allclose(cache["mu"], data["x"].mean(axis=0))
+    np.testing.assert_allclose(cache["var"], data["x"].var(axis=0))
+    assert cache["eps"] == 1e-4
+
+
+@pytest.mark.parametrize("backward", [bn.batchnorm_backward, bn.batchnorm_backward_alt])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_backward_returns_arrays_of_the_input_dtype(data, backward, dtype):
+    """dx, dgamma and dbeta are plain float arrays of x's dtype (not object arrays)."""
+    x = data["x"].astype(dtype)
+    _, cache = bn.batchnorm_forward(x, data["gamma"], data["beta"], train_param())
+    grads = backward(data["dout"].astype(dtype), cache)
+    assert [g.dtype for g in grads] == [dtype] * 3
+
+
+def test_random_inputs_follow_the_documented_recipe():
+    """x = 5 randn + 12 (N, D), gamma, beta (D,), dout (N, D), drawn in that order from
+    default_rng(seed); defaults N = 4, D = 5; the same seed gives the same arrays."""
+    got = bn.random_inputs(7)
+    rng = np.random.default_rng(7)
+    np.testing.assert_array_equal(got["x"], 5 * rng.standard_normal((4, 5)) + 12)
+    np.testing.assert_array_equal(got["gamma"], rng.standard_normal(5))
+    np.testing.assert_array_equal(got["beta"], rng.standard_normal(5))
+    np.testing.assert_array_equal(got["dout"], rng.standard_normal((4, 5)))
+    assert bn.random_inputs(3, n=2, d=3)["x"].shape == (2, 3)
+
+
+def test_gradient_check_defaults_and_float32_inputs():
+    """With its defaults (h = 1e-5, order 2) the check is accurate, and float32 inputs are
+    checked in float64."""
+    assert max(bn.gradient_check(**bn.random_inputs(0)).values()) < 1e-7
+    p = bn.random_inputs(1)
+    p32 = {k: (v if k == "dout" else v.astype(np.float32)) for k, v in p.items()}
+    assert max(bn.gradient_check(**p32).values()) < 1e-6
+
+
+def test_gradient_check_passes_h_to_every_numerical_gradient():
+    """With h = 1 the nonlinear dx check is visibly off, while dgamma and dbeta (out is
+    linear in gamma and beta) are exact to rounding: each uses the h it was given."""
+    errors = bn.gradient_check(**bn.random_inputs(0), h=1.0)
+    assert errors["dx"] > 1e-3
+    assert errors["dgamma"] < 1e-14 and errors["dbeta"] < 1e-14
+
+
+def test_gradient_check_passes_order_to_every_numerical_gradient(monkeypatch):
+    """order=4 evaluates the forward four times per entry of x, gamma and beta."""
+    calls = []
+    forward = bn.batchnorm_forward
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(bn, "batchnorm_forward", counting)
+    bn.gradient_check(**bn.random_inputs(0), order=4)
+    assert len(calls) == 1 + 4 * (N * D + D + D)  # the analytic pass, then the stencils
+
+
+def test_gradient_check_rejects_a_backward_with_too_few_gradients():
+    """A backward that returns two gradients instead of (dx, dgamma, dbeta) is an error,
+    not a silently shorter report."""
+    with pytest.raises(ValueError):
+        bn.gradient_check(**bn.random_inputs(0), backward=lambda d, c: (d, d.sum(0)))

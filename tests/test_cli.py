@@ -291,3 +291,17 @@ def test_data_errors_are_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli, "cmd_list", broken)
     assert cli.main(["list"]) == 2
     assert capsys.readouterr().err.strip() == "dlhw: error: data/mnist.npz: file not found"
+
+
+def test_compare_command_exit_status_follows_the_results(tmp_path, capsys):
+    for side, accuracy in (("a", 0.9), ("b", 0.9), ("c", 0.8)):
+        folder = tmp_path / side / "smoke"
+        folder.mkdir(parents=True)
+        payload = {"metrics": {"test_accuracy": accuracy, "search_minutes": len(side)}}
+        (folder / "Q7.json").write_text(json.dumps(payload))
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    assert "1 non-timing values compared, 0 differences" in capsys.readouterr().out
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "c")]) == 1
+    assert "Q7.test_accuracy: 0.9 != 0.8" in capsys.readouterr().out
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "empty")]) == 2
+    assert "holds no recorded results" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,7 @@ class Cluster:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.port = dist.free_port()
+        self.port: int | None = None  # chosen when the first chief starts
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
@@ -124,10 +125,18 @@ class Cluster:
         return self.procs[name]
 
     def chief(self, *args: str, name: str = "chief") -> subprocess.Popen:
+        """Start a chief and wait until it serves; a restarted chief keeps the first's port."""
         out = self.directory.parent / f"{name}.json"
-        return self.start(
-            name, "--role", "chief", "--port", str(self.port), "--output", str(out), *args
-        )
+
+        def launch(port: int) -> subprocess.Popen:
+            return self.start(
+                name, "--role", "chief", "--port", str(port), "--output", str(out), *args
+            )
+
+        if self.port is not None:
+            return launch(self.port)
+        proc, self.port = start_chief(launch, lambda: self.log(name))
+        return proc
 
     def worker(self, n: int, *args: str) -> subprocess.Popen:
         address = f"127.0.0.1:{self.port}"
@@ -172,6 +181,31 @@ def cluster(tmp_path):
 
 def completions(events: list[dict]) -> list[str]:
     return [e["trial"] for e in events if e["event"] == "end" and e["status"] == "COMPLETED"]
+
+
+def start_chief(
+    launch: Callable[[int], subprocess.Popen], output: Callable[[], str], tries: int = 3
+) -> tuple[subprocess.Popen, int]:
+    """Start a chief on a free port and wait until it answers. A port is free when chosen but
+    bound by the chief seconds later: if another process took it in between (the chief exits
+    saying the port "is not available"), start again on a new one."""
+    for _ in range(tries):
+        port = dist.free_port()
+        proc = launch(port)
+        deadline = time.monotonic() + EXIT_TIMEOUT
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                dist.wait_for_chief("127.0.0.1", port, timeout=1.0)
+            except dist.DistributedError:
+                continue
+            if proc.poll() is None:  # it answers, and it is ours
+                return proc, port
+        if proc.poll() is None:
+            proc.kill()
+            pytest.fail(f"the chief did not serve within {EXIT_TIMEOUT} s: {output()[-1500:]}")
+        if "is not available" not in output():
+            pytest.fail(f"the chief exited with {proc.returncode}: {output()[-1500:]}")
+    pytest.fail(f"no free port held for the chief in {tries} tries")
 
 
 def wait_for(predicate, timeout: float, what: str) -> None:
@@ -291,9 +325,14 @@ def _servicer(tmp_path, trials=3, max_retries=0):
     dist.install_progress(tuner.oracle, lines.append)
     events = tmp_path / "events.jsonl"
     servicer = dist._make_servicer(
-        tuner.oracle, worker_timeout=0.2, idle_wait=0.0, events=events, log=lines.append
+        tuner.oracle, worker_timeout=5.0, idle_wait=0.0, events=events, log=lines.append
     )
     return tuner.oracle, servicer, lines
+
+
+def _silence(servicer, tuner_id):
+    """Make `tuner_id` look silent for a minute, far past the 5 s timeout: no sleeping."""
+    servicer.last_seen[tuner_id] = time.monotonic() - 60.0
 
 
 def _create(servicer, tuner_id):
@@ -328,8 +367,7 @@ def test_lost_worker_trial_is_retried_by_another(tmp_path):
     idle = _create(servicer, "worker1")  # budget spent but t0 still running: wait, don't stop
     assert idle.status == "IDLE"
     assert "worker1" in oracle.tuner_ids and not servicer.stop_triggered
-    time.sleep(0.3)
-    servicer.last_seen["worker1"] = time.monotonic()  # worker1 is alive, worker0 went silent
+    _silence(servicer, "worker0")  # worker0 went silent; worker1 was seen just now
     servicer.reap()
     assert "worker0" not in oracle.tuner_ids and oracle._retry_queue == [t0]
     assert _create(servicer, "worker1").trial_id == t0  # the retry goes to the live worker
@@ -346,7 +384,9 @@ def test_lost_worker_trial_is_retried_by_another(tmp_path):
 def test_lost_worker_trial_is_recorded_failed_without_retries(tmp_path):
     oracle, servicer, _ = _servicer(tmp_path, trials=2, max_retries=0)
     t0 = _create(servicer, "worker0").trial_id
-    time.sleep(0.3)
+    servicer.reap()
+    assert oracle.trials[t0].status == "RUNNING"  # seen just now: not lost
+    _silence(servicer, "worker0")
     servicer.reap()
     assert oracle.trials[t0].status == "FAILED"
     assert "worker worker0 lost: no heartbeat" in oracle.trials[t0].message
@@ -359,7 +399,7 @@ def test_lost_worker_trial_is_recorded_failed_without_retries(tmp_path):
 def test_late_result_of_a_queued_trial_is_adopted(tmp_path):
     oracle, servicer, _ = _servicer(tmp_path, trials=2, max_retries=1)
     t0 = _create(servicer, "worker0").trial_id
-    time.sleep(0.3)
+    _silence(servicer, "worker0")
     servicer.reap()  # worker0 was only slow (e.g. a network partition)
     assert oracle._retry_queue == [t0]
     _end(servicer, oracle, t0, "worker0", loss=0.3)  # nobody took the retry yet: keep it
@@ -417,22 +457,28 @@ def test_tune_port_in_use(capsys):
 
 @pytest.mark.slow
 def test_dlhw_tune_chief_and_worker_run_the_q1_search(tmp_path):
-    port = dist.free_port()
     common = ["--profile", "smoke", "--directory", str(tmp_path / "tune"), "--trials", "2"]
     common += ["--budget-epochs", "4"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
     dlhw = [sys.executable, "-m", "dlhw", "tune", *common]
-    run = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "env": env}
-    chief = subprocess.Popen([*dlhw, "--role", "chief", "--port", str(port)], **run)
-    worker = subprocess.Popen(
-        [*dlhw, "--role", "worker", "--chief", f"127.0.0.1:{port}", "--worker-id", "0"], **run
+    logs = {name: tmp_path / f"{name}.log" for name in ("chief", "worker")}
+
+    def launch(name: str, *args: str) -> subprocess.Popen:
+        out = open(logs[name], "w")  # noqa: SIM115
+        return subprocess.Popen([*dlhw, *args], stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    chief, port = start_chief(
+        lambda p: launch("chief", "--role", "chief", "--port", str(p)), logs["chief"].read_text
     )
+    address = f"127.0.0.1:{port}"
+    worker = launch("worker", "--role", "worker", "--chief", address, "--worker-id", "0")
     try:
-        chief_out, _ = chief.communicate(timeout=EXIT_TIMEOUT)
-        worker_out, _ = worker.communicate(timeout=EXIT_TIMEOUT)
+        chief.wait(timeout=EXIT_TIMEOUT)
+        worker.wait(timeout=EXIT_TIMEOUT)
     finally:
         for proc in (chief, worker):
             proc.kill()
+    chief_out, worker_out = logs["chief"].read_text(), logs["worker"].read_text()
     assert chief.returncode == 0 and worker.returncode == 0, chief_out[-2000:] + worker_out[-2000:]
     assert "[2/2] trial" in chief_out and "worker0: trial" in worker_out
     result = json.loads((tmp_path / "tune" / "random_result.json").read_text())
@@ -463,18 +509,35 @@ def test_chief_and_two_workers_finish_a_search(cluster):
 
 
 @pytest.mark.slow
+def test_a_port_taken_before_the_chief_binds_it_is_retried(cluster, monkeypatch):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        offered = iter([taken])  # the first port offered is taken by the time the chief binds
+        real = dist.free_port
+        monkeypatch.setattr(dist, "free_port", lambda host="127.0.0.1": next(offered, 0) or real())
+        cluster.chief("--trials", "1")
+        assert cluster.port not in (None, taken)  # the chief on `taken` exited; retried
+    cluster.worker(0)
+    assert cluster.wait_all() == {"chief": 0, "worker0": 0}
+
+
+@pytest.mark.slow
 def test_killed_worker_does_not_lose_its_trial(cluster):
     trials = 4
-    slow = ("--delay", "2", "--worker-timeout", "3", "--max-retries", "1")
+    # A heartbeat every 0.5 s; a worker silent for 10 s is lost: margin for a loaded machine.
+    slow = ("--delay", "2", "--worker-timeout", "10", "--max-retries", "1")
     cluster.chief("--trials", str(trials), *slow)
-    cluster.worker(0, *slow)
     victim = cluster.worker(1, *slow)
 
     def victim_running():
         started = [e for e in cluster.events() if e["event"] == "start"]
         return any(e["tuner"] == "worker1" for e in started)
 
+    # The victim holds a trial before the other worker exists, so it cannot drain the queue.
     wait_for(victim_running, 90, "worker1 to start a trial")
+    cluster.worker(0, *slow)
     victim.send_signal(signal.SIGKILL)
     starts = [e for e in cluster.events() if e["event"] == "start" and e["tuner"] == "worker1"]
     lost_trial = starts[-1]["trial"]

@@ -4,6 +4,8 @@ Models are tiny (8x8 inputs) and seeded; the final Dense kernel is scaled up so 
 are of order 1 and an absolute tolerance of 1e-4 means something.
 """
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -646,3 +648,79 @@ def test_reinitialize_refuses_layers_with_other_weights():
     before = dense.kernel.numpy().copy()
     reinitialize(dense, seed=1)
     assert not np.array_equal(before, dense.kernel.numpy())
+
+
+# --------------------------------------------------------------------- tests that kill mutants
+# Each test below guards a behaviour that `make mutate` (mutmut) found unguarded.
+
+
+def test_rank_correlation_of_flat_two_pixel_maps():
+    """(N, k) batches are accepted, and the smallest non-constant maps (2 pixels, whose
+    centred ranks have norm 0.5 < 1) still get a correlation, not NaN."""
+    a = np.array([[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(gradcam.rank_correlation(a, np.array([[0.0, 1.0]] * 2)), [1, -1])
+
+
+def test_rank_correlation_of_a_constant_map_is_nan_without_a_warning():
+    """The undefined 0/0 is skipped (`where=`), not computed with a RuntimeWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rho = gradcam.rank_correlation(np.zeros((1, 3, 3)), np.arange(9.0).reshape(1, 3, 3))
+    assert np.isnan(rho).all()
+
+
+def test_class_means_are_float32_even_for_half_precision_values():
+    """Values are averaged in float32 (float16 would round 2048 + 2050 to 4096) and the
+    result is float32."""
+    means = gradcam.class_means(np.array([[2048.0], [2050.0]], "float16"), np.array([0, 0]), 2)
+    assert means.dtype == np.float32
+    np.testing.assert_array_equal(means, [[2049.0], [0.0]])
+
+
+def test_quadrant_shares_of_half_precision_maps_do_not_overflow():
+    """Maps are summed in float64: a float16 map whose total exceeds float16's range
+    (65504) still gets its shares."""
+    maps = np.full((1, 4, 4), 60000.0, "float16")
+    np.testing.assert_allclose(gradcam.quadrant_shares(maps), [[0.25] * 4])
+
+
+def test_top_pixels_defaults_and_bounds():
+    """seed defaults to 0, fraction 1 is rejected (it must be < 1), and a tiny fraction
+    still picks one pixel per map."""
+    blank_maps = np.zeros((1, 4, 4))
+    default = gradcam.top_pixels(blank_maps, 0.25)
+    np.testing.assert_array_equal(default, gradcam.top_pixels(blank_maps, 0.25, seed=0))
+    assert not np.array_equal(default, gradcam.top_pixels(blank_maps, 0.25, seed=1))
+    with pytest.raises(GradCamError, match=r"fraction must be in \(0, 1\), got 1"):
+        gradcam.top_pixels(blank_maps, 1.0)
+    assert gradcam.top_pixels(blank_maps, 0.01).shape == (1, 1)
+
+
+def test_top_pixels_first_is_a_mask_of_any_non_zero_values():
+    """`first` counts as a boolean mask: raw ink intensities rank all non-zero pixels first,
+    those ordered by the map, not by the intensity."""
+    maps = np.array([[[0.9, 0.8], [0.1, 0.2]]])
+    intensities = np.array([[[0, 0], [5, 1]]], "uint8")
+    np.testing.assert_array_equal(gradcam.top_pixels(maps, 0.5, first=intensities), [[3, 2]])
+
+
+def test_blank_returns_float32_and_handles_channels_and_greyscale_batches():
+    """uint8 images give a float32 copy; in (N, H, W, C) a pixel is blanked in every channel;
+    (N, H, W) batches work too."""
+    rgb = np.full((2, 2, 2, 3), 255, "uint8")
+    out = gradcam.blank(rgb, np.array([[0], [3]]))
+    assert out.dtype == np.float32 and out.shape == rgb.shape
+    assert (out[0, 0, 0] == 0).all() and (out[1, 1, 1] == 0).all()
+    assert out.sum() == 255 * (24 - 6)
+    grey = gradcam.blank(np.ones((2, 2, 2)), np.array([[1], [2]]), value=-1.0)
+    np.testing.assert_array_equal(grey, [[[1, -1], [1, 1]], [[1, 1], [-1, 1]]])
+
+
+def test_rank_correlation_nan_map_spoils_only_its_own_row():
+    """A NaN map (the answer's 0/0 for an empty map) makes its own correlation NaN and leaves
+    the other images' correlations alone, in either argument."""
+    good = np.array([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]])
+    with_nan = np.array([[1.0, 2.0, 3.0], [np.nan, 1.0, 2.0]])
+    for a, b in ((with_nan, good), (good, with_nan)):
+        rho = gradcam.rank_correlation(a, b)
+        assert rho[0] == pytest.approx(1.0) and np.isnan(rho[1])

@@ -165,3 +165,102 @@ def test_backward_checks_dhs_shape():
     _, cache = recurrent.simple_rnn_forward(p["x"], p["h0"], p["W"], p["U"], p["b"])
     with pytest.raises(ValueError, match="dhs must have"):
         recurrent.simple_rnn_backward(np.zeros((N, T + 1, H)), cache)
+
+
+# ------------------------------------------------------------------ tests that kill mutants
+# Each test below guards a behaviour that `make mutate` (mutmut) found unguarded.
+
+
+def random_gru(seed=0, dtype="float64"):
+    """x (N, T, D), h0 (N, H), W (D, 3H), U (H, 3H) and a reset_after bias (2, 3H)."""
+    rng = np.random.default_rng(seed)
+    arrays = (
+        rng.normal(size=(N, T, D)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(D, 3 * H)) * 0.4,
+        rng.normal(size=(H, 3 * H)) * 0.4,
+        rng.normal(size=(2, 3 * H)) * 0.1,
+    )
+    return [a.astype(dtype) for a in arrays]
+
+
+def test_gru_defaults_to_reset_after():
+    """gru_step and gru_sequence default to Keras' reset_after=True (bias (2, 3H))."""
+    x, h0, W, U, b = random_gru()
+    step, _ = recurrent.gru_step(x[:, 0], h0, W, U, b)
+    np.testing.assert_array_equal(
+        step, recurrent.gru_step(x[:, 0], h0, W, U, b, reset_after=True)[0]
+    )
+    hs, _ = recurrent.gru_sequence(x, W, U, b)
+    np.testing.assert_array_equal(hs, recurrent.gru_sequence(x, W, U, b, reset_after=True)[0])
+
+
+def test_sequences_start_from_the_given_initial_states():
+    """h0 (and c0 for the LSTM) are used: the loop equals stepping by hand from them."""
+    x, h0, W, U, b = random_gru(1)
+    hs, _ = recurrent.gru_sequence(x, W, U, b, h0)
+    np.testing.assert_allclose(hs[:, 0], recurrent.gru_step(x[:, 0], h0, W, U, b)[0])
+    rng = np.random.default_rng(2)
+    W4, U4, b4 = rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)
+    c0 = rng.normal(size=(N, H))
+    hs, cs, _ = recurrent.lstm_sequence(x, W4, U4, b4, h0, c0)
+    h1, c1, _ = recurrent.lstm_step(x[:, 0], h0, c0, W4, U4, b4)
+    np.testing.assert_allclose(hs[:, 0], h1)
+    np.testing.assert_allclose(cs[:, 0], c1)
+
+
+def test_gru_sequence_gates_are_named_and_stacked_over_time():
+    """GRU gates come back as "z", "r", "h", each (N, T, H) (T != H here)."""
+    x, _, W, U, b = random_gru()
+    _, gates = recurrent.gru_sequence(x, W, U, b)
+    assert sorted(gates) == ["h", "r", "z"]
+    assert all(g.shape == (N, T, H) for g in gates.values())
+    z1, r1, h1 = recurrent.gru_step(x[:, 0], np.zeros((N, H)), W, U, b)[1]
+    np.testing.assert_allclose(gates["z"][:, 0], z1)
+    np.testing.assert_allclose(gates["r"][:, 0], r1)
+    np.testing.assert_allclose(gates["h"][:, 0], h1)
+
+
+def test_float32_sequences_and_gradients_stay_float32():
+    """Zero initial states take x's dtype, so float32 inputs give float32 states; BPTT's
+    bias gradient takes W's dtype."""
+    x, _, W, U, b = random_gru(dtype="float32")
+    assert recurrent.gru_sequence(x, W, U, b)[0].dtype == np.float32
+    rng = np.random.default_rng(3)
+    W4, U4 = rng.normal(size=(D, 4 * H)).astype("float32"), rng.normal(size=(H, 4 * H))
+    hs, cs, _ = recurrent.lstm_sequence(x, W4, U4.astype("float32"), np.zeros(4 * H, "float32"))
+    assert hs.dtype == cs.dtype == np.float32
+    p = {k: v.astype("float32") for k, v in recurrent.random_simple_rnn().items()}
+    assert recurrent.simple_rnn_sequence(p["x"], p["W"], p["U"], p["b"]).dtype == np.float32
+    _, cache = recurrent.simple_rnn_forward(p["x"], p["h0"], p["W"], p["U"], p["b"])
+    assert recurrent.simple_rnn_backward(p["dhs"], cache)["db"].dtype == np.float32
+
+
+def test_recurrent_weights_astype():
+    """astype casts the three arrays and keeps the kind and the GRU bias layout."""
+    _, _, W, U, b = random_gru()
+    weights = recurrent.RecurrentWeights("gru", W, U, b, reset_after=True)
+    cast = weights.astype(np.float32)
+    assert (cast.kind, cast.reset_after, cast.units) == ("gru", True, H)
+    for got, want in zip((cast.kernel, cast.recurrent_kernel, cast.bias), (W, U, b), strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want.astype(np.float32))
+
+
+def test_max_abs_diff_of_empty_arrays_is_zero():
+    """Empty arrays of equal shape differ by 0.0 (np.max of nothing would raise)."""
+    assert recurrent.max_abs_diff(np.zeros((0, 3)), np.zeros((0, 3))) == 0.0
+    assert recurrent.max_abs_diff([np.zeros(0), np.ones(2)], [np.zeros(0), np.ones(2)]) == 0.0
+
+
+def test_random_simple_rnn_draws_are_pinned():
+    """Defaults n=3, t=6, d=5, h=4, seed 0; x, h0 * 0.5, W * 0.4, U * 0.4, b * 0.1, dhs drawn
+    in that order from default_rng(seed), so a seed always gives the same check."""
+    p = recurrent.random_simple_rnn()
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(p["x"], rng.normal(size=(3, 6, 5)))
+    np.testing.assert_array_equal(p["h0"], rng.normal(size=(3, 4)) * 0.5)
+    np.testing.assert_array_equal(p["W"], rng.normal(size=(5, 4)) * 0.4)
+    np.testing.assert_array_equal(p["U"], rng.normal(size=(4, 4)) * 0.4)
+    np.testing.assert_array_equal(p["b"], rng.normal(size=4) * 0.1)
+    np.testing.assert_array_equal(p["dhs"], rng.normal(size=(3, 6, 4)))

@@ -9,7 +9,7 @@ from dlhw.repro import seed_everything
 def _train_once(seed):
     import keras
 
-    seed_everything(seed)
+    seed_everything(seed, deterministic_ops=False)  # the `deterministic` fixture switches it
     x = np.random.rand(64, 8, 8, 1).astype("float32")
     y = np.random.randint(0, 3, 64)
     model = keras.Sequential(
@@ -26,7 +26,7 @@ def _train_once(seed):
     return model.get_weights()
 
 
-def test_seeded_trainings_are_identical():
+def test_seeded_trainings_are_identical(deterministic):
     first, second = _train_once(3), _train_once(3)
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
     other = _train_once(4)
@@ -37,3 +37,25 @@ def test_seeded_trainings_are_identical():
 def test_bad_seed(bad):
     with pytest.raises(ValueError, match="non-negative integer"):
         seed_everything(bad)
+
+
+def _op_determinism() -> bool:
+    from tensorflow.python.framework import config  # the public API has no getter
+
+    return config.is_op_determinism_enabled()
+
+
+def test_op_determinism_is_off_unless_a_test_asks_for_it():
+    """Whatever ran before (seeding switches it on), each test starts with it off."""
+    assert not _op_determinism()
+    seed_everything(5)  # switches it on, for the rest of this test only
+    assert _op_determinism()
+
+
+def test_seeding_can_leave_op_determinism_alone():
+    seed_everything(5, deterministic_ops=False)
+    assert not _op_determinism()
+
+
+def test_deterministic_fixture_switches_op_determinism_on(deterministic):
+    assert _op_determinism()

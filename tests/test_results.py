@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from dlhw import results
+from dlhw import profiles, results
 
 
 @pytest.fixture()
@@ -89,3 +89,60 @@ def test_machine_names_cpu_platform_and_versions():
     info = results.machine()
     assert info["cpu_count"] >= 1 and info["platform"]
     assert {"python", "tensorflow", "keras", "keras_tuner"} <= set(info)
+
+
+def _payload(**metrics):
+    return {"metrics": metrics}
+
+
+def test_compare_skips_timings_and_tolerates_only_the_last_bits():
+    a = {"Q7": _payload(test_accuracy=0.5, gradcam_speedup=3.0, tuners={"random": {"minutes": 1}})}
+    b = {"Q7": _payload(test_accuracy=0.5, gradcam_speedup=9.0, tuners={"random": {"minutes": 7}})}
+    assert results.compare(a, b) == ([], 1)
+    b["Q7"]["metrics"]["test_accuracy"] = 0.5 + 1e-9  # float noise: equal
+    assert results.compare(a, b) == ([], 1)
+    b["Q7"]["metrics"]["test_accuracy"] = 0.5001
+    problems, compared = results.compare(a, b)
+    assert compared == 1 and problems == ["Q7.test_accuracy: 0.5 != 0.5001"]
+
+
+def test_compare_reports_missing_questions_keys_and_unequal_non_numbers():
+    a = {"Q2": _payload(x=1, flag=True), "Q3": _payload(y=1.0)}
+    b = {"Q2": _payload(x=1, flag=False, extra=2)}
+    problems, _ = results.compare(a, b)
+    assert problems == [
+        "Q2.extra: recorded on one side only",
+        "Q2.flag: True != False",
+        "Q3: recorded on one side only",
+    ]
+
+
+def test_compare_absolute_tolerance_covers_tiny_implementation_differences():
+    a = {"Q6": _payload(keras_forward_max_abs_diff=4.8e-7)}
+    b = {"Q6": _payload(keras_forward_max_abs_diff=2.4e-7)}
+    assert results.compare(a, b)[0] == []
+    assert results.compare(a, b, atol=0.0)[0] != []
+
+
+def test_a_relative_record_dir_is_taken_from_the_project_root(monkeypatch, tmp_path):
+    from dlhw import paths
+
+    monkeypatch.chdir(tmp_path)  # a kernel runs in notebooks/, a shell anywhere
+    monkeypatch.setenv("DLHW_RECORD_DIR", "build/ci/results-3.10")
+    assert paths.run_results_dir() == paths.project_root() / "build" / "ci" / "results-3.10"
+    monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path / "abs"))
+    assert paths.run_results_dir() == tmp_path / "abs"
+
+
+def test_build_dir_moves_with_dlhw_build_dir_and_takes_the_results_along(monkeypatch, tmp_path):
+    from dlhw import paths, tuning
+
+    monkeypatch.delenv("DLHW_RECORD_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DLHW_BUILD_DIR", "build/ci/build-3.13")
+    moved = paths.project_root() / "build" / "ci" / "build-3.13"
+    assert paths.build_dir() == moved
+    assert paths.run_results_dir() == moved / "results"
+    assert tuning.tuning_dir(profiles.get("smoke")) == moved / "tuning" / "smoke"
+    monkeypatch.delenv("DLHW_BUILD_DIR")
+    assert paths.build_dir() == paths.project_root() / "build"

@@ -602,3 +602,190 @@ def test_return_skill_explains_a_sign_disagreement():
     )  # the R² ranking follows the unweighted skill
     same = ts.return_skill(last * np.exp(true_return), last, last)
     assert same["return_skill"] == same["price_skill"] == 0.0
+
+
+# ------------------------------------------------------------------ tests that kill mutants
+# Each test below guards a behaviour that `make mutate` (mutmut) found unguarded.
+def test_validate_frame_date_column_rules(trend):
+    """The date column is required unless date_column=None; an empty frame is rejected, a
+    one-row frame is fine, and two rows with the same date are caught."""
+    with pytest.raises(ts.SeriesError, match=r"columns \['Date'\] not in frame"):
+        ts.validate_frame(trend.drop(columns="Date"), ["y"])
+    ts.validate_frame(trend.drop(columns="Date"), ["y"], date_column=None)
+    with pytest.raises(ts.SeriesError, match="frame is empty"):
+        ts.validate_frame(trend.iloc[:0], ["y"])
+    ts.validate_frame(trend.iloc[:1], ["y"])
+    twice = trend.iloc[:2].copy()
+    twice["Date"] = twice["Date"].iloc[0]
+    with pytest.raises(ts.SeriesError, match="strictly increasing; row 1 "):
+        ts.validate_frame(twice, ["y"])
+
+
+def test_boolean_column_is_not_numeric_and_the_message_names_row_0(trend):
+    """A bool column is refused; with no unparsable value the message points at row 0."""
+    trend["y"] = trend["y"] > 3
+    with pytest.raises(ts.SeriesError, match=r"'y' is not numeric \(dtype bool\).* at row 0 "):
+        ts.validate_frame(trend, ["y"])
+
+
+def test_window_generator_normalises_columns_and_validates_its_dates(trend):
+    """feature_columns becomes a tuple (the generator stays hashable); make() checks the
+    dates too, in the generator's own date column; an integer target comes back as float64."""
+    generator = ts.WindowGenerator(3, ["y"], "y")
+    assert generator.feature_columns == ("y",) and hash(generator)
+    trend["y"] = np.arange(30)
+    assert generator.make(trend).y.dtype == np.float64
+    trend.loc[4, "Date"] = trend.loc[3, "Date"]
+    with pytest.raises(ts.SeriesError, match="strictly increasing; row 4 "):
+        generator.make(trend)
+    renamed = trend.iloc[:4].rename(columns={"Date": "When"})
+    windows = ts.WindowGenerator(2, ("y",), "y", date_column="When").make(renamed)
+    np.testing.assert_array_equal(windows.dates, renamed["When"].to_numpy()[2:])
+
+
+def test_chronological_split_argument_errors_name_the_argument():
+    """Bad n_rows / val raise SeriesError naming them; fractions of 0 or 1 are outside
+    (0, 1); a one-row validation or test period is fine, an empty test period is not."""
+    with pytest.raises(ts.SeriesError, match="n_rows must be a positive integer, got 0"):
+        ts.chronological_split(0)
+    with pytest.raises(ts.SeriesError, match=r"val must be a fraction in \(0, 1\), got 0"):
+        ts.chronological_split(100, val=0)
+    with pytest.raises(ts.SeriesError, match=r"train must be a fraction in \(0, 1\), got 1"):
+        ts.chronological_split(100, train=1.0)
+    assert ts.chronological_split(10, train=0.8, val=0.1) == ts.Split(8, 9, 10)
+    with pytest.raises(ts.SeriesError, match=r"split \['test'\] would be empty"):
+        ts.chronological_split(10, train=0.6, val=0.38)
+
+
+def test_holdout_indices_bounds_and_default_seed():
+    """n must be a positive integer; test_fraction 0 and 1 are refused by name; one test
+    sample is enough, all samples is too many; the default seed is 0."""
+    with pytest.raises(ts.SeriesError, match="n must be a positive integer, got 0"):
+        ts.holdout_indices(0, 0.2, shuffle=False)
+    for fraction in (0, 1.0):
+        with pytest.raises(ts.SeriesError, match=r"test_fraction must be in \(0, 1\)"):
+            ts.holdout_indices(10, fraction, shuffle=False)
+    train, test = ts.holdout_indices(10, 0.1, shuffle=False)
+    np.testing.assert_array_equal(test, [9])
+    with pytest.raises(ts.SeriesError, match="leaves an empty split"):
+        ts.holdout_indices(3, 0.9, shuffle=False)
+    default = ts.holdout_indices(50, 0.2, shuffle=True)[1]
+    np.testing.assert_array_equal(default, ts.holdout_indices(50, 0.2, shuffle=True, seed=0)[1])
+    assert not np.array_equal(default, ts.holdout_indices(50, 0.2, shuffle=True, seed=1)[1])
+
+
+def test_leaked_fraction_counts_shared_targets_and_not_the_row_after_the_inputs():
+    """A test window whose target a training window also had is leaked; with horizon 3 the
+    row just after a training window's inputs is not seen by it."""
+    frame = pd.DataFrame({"Date": pd.bdate_range("2001-01-01", periods=20), "y": np.arange(20.0)})
+    windows = ts.WindowGenerator(3, ("y",), "y").make(frame)
+    assert ts.leaked_fraction(windows.take([4]), windows.take([4])) == 1.0
+    far = ts.WindowGenerator(3, ("y",), "y", horizon=3).make(frame)  # k: rows k..k+2, target k+5
+    assert ts.leaked_fraction(far.take([4]), far.take([2])) == 0.0  # row 7: after rows 4..6
+
+
+def _short_windows(n_rows=40, lookback=3):
+    frame = pd.DataFrame(
+        {"Date": pd.bdate_range("2001-01-01", periods=n_rows), "y": np.arange(float(n_rows))}
+    )
+    return ts.WindowGenerator(lookback, ("y",), "y").make(frame)
+
+
+def test_block_split_embargo_and_sizes():
+    """embargo defaults to the lookback, even for windows that do not start at row 0; an
+    explicit embargo (0 included) is used; blocks of one window work; block_fraction 0 is
+    refused; the default seed is 0."""
+    windows = _short_windows()
+    later = windows.take(np.arange(5, len(windows)))
+    assert ts.block_split(later, n_blocks=2, block_fraction=0.1).embargo == 3
+    zero = ts.block_split(windows, n_blocks=2, block_fraction=0.1, embargo=0)
+    assert zero.embargo == 0
+    assert len(zero.purged) > len(ts.block_split(windows, n_blocks=2, block_fraction=0.1).purged)
+    one = ts.block_split(windows, n_blocks=2, block_fraction=1 / len(windows))
+    assert all(first == last for first, last in one.blocks)
+    with pytest.raises(ts.SeriesError, match=r"n_blocks \* block_fraction must be in"):
+        ts.block_split(windows, n_blocks=2, block_fraction=0.0)
+    default = ts.block_split(windows, n_blocks=3, block_fraction=0.1)
+    assert default.blocks == ts.block_split(windows, n_blocks=3, block_fraction=0.1, seed=0).blocks
+    assert default.blocks != ts.block_split(windows, n_blocks=3, block_fraction=0.1, seed=1).blocks
+
+
+def test_block_split_blocks_reach_both_ends_and_never_beyond():
+    """Over many seeds a block can start at the first window and end at the last one, and
+    never extends past the last window."""
+    windows = _short_windows()  # 37 windows; one block of 26 leaves 11 free positions
+    blocks = [
+        ts.block_split(windows, n_blocks=1, block_fraction=0.7, seed=s).blocks[0]
+        for s in range(100)
+    ]
+    assert min(first for first, _ in blocks) == 0
+    assert max(last for _, last in blocks) == len(windows) - 1
+
+
+def test_overlapping_edge_cases():
+    """Empty candidates give an empty mask, an empty test gives a boolean mask, and a span
+    that shares a single row with a test span (candidate 0 here) overlaps."""
+    windows = _short_windows()  # window k spans rows k..k+3
+    assert ts.overlapping(windows, [10], []).shape == (0,)
+    assert ts.overlapping(windows, [], [1, 2]).dtype == bool
+    np.testing.assert_array_equal(ts.overlapping(windows, [3], [0, 7]), [True, False])
+
+
+def test_scaler_statistics_details():
+    """Unfitted: no statistics; statistics are float64 even for float32 data; one value is
+    enough to fit, none is not; a scale below 1 is kept, a constant feature gets 1."""
+    assert ts.Scaler().offset_ is None and ts.Scaler().scale_ is None
+    big = ts.Scaler().fit(np.array([[1e8], [1.0], [-1e8]], "float32"))
+    np.testing.assert_allclose(big.offset_, [1 / 3], rtol=1e-12)
+    with pytest.raises(ts.SeriesError, match="empty data"):
+        ts.Scaler().fit(np.zeros((0, 2)))
+    np.testing.assert_allclose(ts.Scaler().fit(np.array([5.0])).transform(np.array([6.0])), [1])
+    np.testing.assert_allclose(ts.Scaler().fit(np.array([[0.0], [1.0]])).scale_, [0.5])
+    np.testing.assert_allclose(ts.Scaler().fit(np.array([[3.0], [3.0]])).scale_, [1.0])
+
+
+def test_scaler_uses_each_feature_own_statistics():
+    """With two features, transform and inverse_transform use each one's offset and scale."""
+    scaler = ts.Scaler().fit(np.array([[0.0, 10.0], [2.0, 30.0]]))  # offsets 1, 20; scales 1, 10
+    np.testing.assert_allclose(scaler.transform(np.array([[1.0, 0.0]])), [[0.0, -2.0]])
+    np.testing.assert_allclose(scaler.inverse_transform(np.array([[0.0, -2.0]])), [[1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda y: ts.r2(y, y[:3]), "y_pred"),
+        (lambda y: ts.skill(y, y, y[:3]), "y_reference"),
+        (lambda y: ts.returns_to_prices(y, y[:3]), "log_return"),
+        (lambda y: ts.score(y, y[:3], y), "price_pred"),
+        (lambda y: ts.score(y, y, y[:3]), "last_close"),
+        (lambda y: ts.return_skill(y, y[:3], y), "price_pred"),
+        (lambda y: ts.return_skill(y, y, y[:3]), "last_close"),
+    ],
+)
+def test_metric_length_errors_name_the_argument(call, name):
+    """A length mismatch names the argument at fault."""
+    with pytest.raises(ts.SeriesError, match=rf"y_true and {name} must be non-empty"):
+        call(np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+def test_metrics_work_in_float64_and_accept_one_sample():
+    """float32 inputs are converted to float64 before any arithmetic (R²'s mean, the
+    exponential of log-returns); a single sample is a valid input."""
+    y32 = np.array([0.1, 0.7, 0.2, 0.9], "float32")
+    prediction = np.full(4, 0.3)
+    assert ts.r2(y32, prediction) == ts.r2(y32.astype("float64"), prediction)
+    log_return = np.array([0.01, -0.02], "float32")
+    np.testing.assert_array_equal(
+        ts.returns_to_prices([100.0, 50.0], log_return),
+        np.array([100.0, 50.0]) * np.exp(log_return.astype("float64")),
+    )
+    assert ts.mae([2.0], [1.0]) == 1.0
+
+
+def test_score_needs_positive_but_not_large_prices():
+    """A zero predicted price is refused by name; prices below 1 are fine."""
+    prices = np.array([0.5, 0.6, 0.4, 0.7])
+    with pytest.raises(ts.SeriesError, match="price_pred must be positive"):
+        ts.score(prices, np.r_[0.0, prices[1:]], prices)
+    assert ts.score(prices, prices, prices[::-1])["r2_price"] == 1.0

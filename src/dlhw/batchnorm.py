@@ -259,7 +259,7 @@ def keras_batchnorm_reference(
     training: bool,
     eps: float = DEFAULT_EPS,
     momentum: float = DEFAULT_MOMENTUM,
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray]:  # pragma: no mutate block
     """Run `keras.layers.BatchNormalization` (float32) with the given weights on x: (N, D).
 
     Returns `out` (N, D), the layer's `moving_mean` / `moving_var` after the call (D,), and
@@ -300,7 +300,7 @@ def compare_with_keras(
     training: bool,
     eps: float = DEFAULT_EPS,
     momentum: float = DEFAULT_MOMENTUM,
-) -> dict[str, float]:
+) -> dict[str, float]:  # pragma: no mutate block
     """Max |NumPy - Keras| in float32 for out, moving mean/var and dx, dgamma, dbeta; x: (N, D)."""
     arrays = [np.asarray(a, dtype=np.float32) for a in (x, gamma, beta, running_mean, running_var)]
     x32, g32, b32, rm32, rv32 = arrays
@@ -328,7 +328,7 @@ def compare_with_keras(
     return {key: float(np.max(np.abs(ours[key] - ref[key]))) for key in ours}
 
 
-def tf_fused_batch_variance(x: np.ndarray) -> np.ndarray:
+def tf_fused_batch_variance(x: np.ndarray) -> np.ndarray:  # pragma: no mutate block
     """The batch variance that TensorFlow's fused kernel returns in training mode; x: (N, D).
 
     `tf.compat.v1.nn.fused_batch_norm` reports the Bessel-corrected (unbiased, / (N - 1))

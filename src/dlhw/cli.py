@@ -357,6 +357,26 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from dlhw import results
+
+    sides = []
+    for folder in (Path(args.first), Path(args.second)):
+        found = results.load_all(args.profile, folder)
+        if not found:
+            raise CliError(f"{folder / args.profile} holds no recorded results.")
+        sides.append(found)
+    problems, compared = results.compare(*sides)
+    for line in problems:
+        print(line)
+    verdict = "differ" if problems else "agree"
+    print(
+        f"{args.first} and {args.second} ({args.profile}): {compared} non-timing values "
+        f"compared, {len(problems)} differences: the results {verdict}."
+    )
+    return 1 if problems else 0
+
+
 def _readme_questions(text: str, profile: str, folder: Path) -> str:
     """Replace the README's questions section with the briefs rendered from `folder`."""
     from dlhw import briefs, results
@@ -564,6 +584,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="show what your own runs recorded (build/results/) instead of the committed ones",
     )
     res.set_defaults(func=cmd_results)
+
+    comp = sub.add_parser(
+        "compare",
+        help="compare two folders of recorded results, timings excepted (exit 1 on a difference)",
+    )
+    comp.add_argument("first", help="a results folder, such as build/results")
+    comp.add_argument("second", help="another results folder")
+    comp.add_argument("--profile", default="smoke", choices=list(profiles.PROFILES))
+    comp.set_defaults(func=cmd_compare)
 
     brief = sub.add_parser(
         "brief", help="re-render each notebook's Answer in brief from results/full/"

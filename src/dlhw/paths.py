@@ -49,14 +49,22 @@ RECORD_ENV = "DLHW_RECORD_DIR"
 def run_results_dir() -> Path:
     """Folder where a run records its metrics: `DLHW_RECORD_DIR` when set (`dlhw run
     --in-place` points it at the committed `results_dir()`), else `build/results/`, so that a
-    notebook run in Jupyter or a copy run by `dlhw run` never changes the committed record."""
+    notebook run in Jupyter or a copy run by `dlhw run` never changes the committed record.
+    A relative `DLHW_RECORD_DIR` is taken from the project root, not from the kernel's working
+    folder (`notebooks/`), so that the same value means the same folder everywhere."""
     env = os.environ.get(RECORD_ENV)
-    return Path(env).resolve() if env else build_dir() / "results"
+    return (project_root() / env).resolve() if env else build_dir() / "results"
+
+
+BUILD_ENV = "DLHW_BUILD_DIR"
 
 
 def build_dir() -> Path:
-    """Folder for generated, git-ignored output (executed notebooks, tuner state)."""
-    return project_root() / "build"
+    """Folder for generated, git-ignored output (executed notebooks, tuner state, your runs'
+    results): `build/`, or `DLHW_BUILD_DIR` (relative to the project root) so that two runs at
+    once, such as CI's on two Pythons, never share tuner state."""
+    env = os.environ.get(BUILD_ENV)
+    return (project_root() / env).resolve() if env else project_root() / "build"
 
 
 def relative(path: Path) -> Path:

@@ -160,7 +160,7 @@ class RecurrentWeights:
         )
 
 
-def weights_from_keras(layer) -> RecurrentWeights:
+def weights_from_keras(layer) -> RecurrentWeights:  # pragma: no mutate block
     """Take kernel, recurrent kernel and bias from a built Keras SimpleRNN, LSTM or GRU layer.
 
     Only the default activations (tanh, and sigmoid for the gates) are reproduced; other
@@ -299,7 +299,7 @@ def simple_rnn_backward(dhs, cache):
 # ------------------------------------------------------------------ checks for the notebook
 
 
-def transfer_check(make_layer, x: np.ndarray) -> dict[str, float]:
+def transfer_check(make_layer, x: np.ndarray) -> dict[str, float]:  # pragma: no mutate block
     """Largest |NumPy - Keras| for each output variant of a layer built by `make_layer(**kw)`.
 
     `make_layer` takes `return_sequences` and `return_state` and returns a fresh Keras layer;
@@ -352,7 +352,7 @@ def bptt_numerical_check(p: dict) -> dict[str, float]:
     }
 
 
-def bptt_tape_check(p: dict) -> dict[str, float]:
+def bptt_tape_check(p: dict) -> dict[str, float]:  # pragma: no mutate block
     """Relative error of `simple_rnn_backward` against tf.GradientTape through a float64
     keras.layers.SimpleRNN holding the same weights. p: `random_simple_rnn`."""
     import keras

@@ -174,6 +174,47 @@ def flatten(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return rows
 
 
+# Recorded values that measure time (and so differ from machine to machine and run to run).
+TIMING = re.compile(r"(minutes|seconds|wall_time|speedup|latency|step_time|epoch_s)")
+
+
+def compare(
+    a: dict[str, dict[str, Any]],
+    b: dict[str, dict[str, Any]],
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-6,
+) -> tuple[list[str], int]:
+    """Compare two `load_all` results, timings excepted: (differences, values compared).
+
+    Numbers match within `rtol` (relative) or `atol` (absolute, for the ~1e-7 differences
+    between two implementations, whose own last bits vary by library version); other values
+    must be equal. A question or key present on one side only is a difference.
+    """
+    problems: list[str] = []
+    compared = 0
+    for question in sorted(set(a) | set(b), key=lambda q: int(q[1:])):
+        if question not in a or question not in b:
+            problems.append(f"{question}: recorded on one side only")
+            continue
+        left = dict(flatten(a[question]["metrics"]))
+        right = dict(flatten(b[question]["metrics"]))
+        for key in sorted(set(left) | set(right)):
+            if TIMING.search(key):
+                continue
+            name = f"{question}.{key}"
+            if key not in left or key not in right:
+                problems.append(f"{name}: recorded on one side only")
+                continue
+            x, y = left[key], right[key]
+            compared += 1
+            numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
+            same = math.isclose(x, y, rel_tol=rtol, abs_tol=atol) if numbers else x == y
+            if not same:
+                problems.append(f"{name}: {fmt(x)} != {fmt(y)}")
+    return problems, compared
+
+
 def fmt(value: Any) -> str:
     """A recorded value as the results table shows it (floats to 4 significant digits)."""
     if isinstance(value, float):

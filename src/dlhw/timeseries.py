@@ -87,7 +87,7 @@ def _where(frame, row: int, date_column: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- features
-def add_return_features(frame):
+def add_return_features(frame):  # pragma: no mutate block
     """Return a copy of the OHLCV `frame` with scale-free columns (first row dropped).
 
     `log_return` = log(Close_t / Close_t-1), `log_high_low` = log(High / Low),
@@ -109,7 +109,7 @@ def add_return_features(frame):
     return out.iloc[1:].reset_index(drop=True)
 
 
-def with_date_ordinal(frame):
+def with_date_ordinal(frame):  # pragma: no mutate block
     """A copy of `frame` with `DateOrdinal` (the date as a day number, as the hand-out used)."""
     validate_frame(frame, ())
     out = frame.copy()
@@ -117,7 +117,7 @@ def with_date_ordinal(frame):
     return out
 
 
-def naive_arrays(frame) -> tuple[np.ndarray, np.ndarray]:
+def naive_arrays(frame) -> tuple[np.ndarray, np.ndarray]:  # pragma: no mutate block
     """The hand-out's set-up: x (N, 1, 5) = [date ordinal, Open, High, Low, Volume], raw scales,
     one time step per sample; y (N,) = the same day's Close."""
     validate_frame(frame, ("Open", "High", "Low", "Close", "Volume"))
@@ -294,7 +294,7 @@ class AnswerFixData:
     last_close: np.ndarray
 
 
-def answer_fix_data(frame, lookback: int) -> AnswerFixData:
+def answer_fix_data(frame, lookback: int) -> AnswerFixData:  # pragma: no mutate block
     """Windows of `lookback` days of ANSWER_FEATURES, target the next Close, scaled as the
     written answer did: one min-max scaler fitted on the whole series before any split."""
     windows = WindowGenerator(lookback, ANSWER_FEATURES, "Close").make(with_date_ordinal(frame))
@@ -318,7 +318,7 @@ def holdout_r2(
     test_fraction: float = 0.2,
     scaler_rows: str = "all",
     fitter: Fitter | None = None,
-) -> dict:
+) -> dict:  # pragma: no mutate block
     """Train the same LSTM (same seed) on a shuffled or a chronological hold-out of
     `data` and score the test windows in prices. See `score_holdout` for `scaler_rows`,
     `fitter` and what is returned; the positions come from `holdout_indices`."""
@@ -327,14 +327,14 @@ def holdout_r2(
     return score_holdout(data, train, test, fitter=fitter, scaler_rows=scaler_rows)
 
 
-class _Identity:
+class _Identity:  # pragma: no mutate block
     def inverse_transform(self, data):
         return np.asarray(data, "float64")
 
 
 def score_holdout(
     data: AnswerFixData, train, test, *, fitter: Fitter, scaler_rows: str = "all"
-) -> dict:
+) -> dict:  # pragma: no mutate block
     """Fit `fitter` on the windows at positions `train` and score the windows at `test` in
     prices. `scaler_rows="all"` uses the written answer's min-max scalers (fitted on every
     row, the future included); `"train"` refits them on the training windows only;
@@ -452,7 +452,7 @@ def leak_runs(
     fitter: Fitter,
     seed: int = 0,
     scaler_rows: str = "train",
-) -> dict[str, dict]:
+) -> dict[str, dict]:  # pragma: no mutate block
     """The leak, measured: the same `fitter` trained twice and scored on the same test
     windows `split.test`: "leaky" on the other windows subsampled (`seed`) to the purged
     run's size, "purged" on `split.purged`. Scalers are fitted on each run's training
@@ -469,7 +469,7 @@ def leak_runs(
 
 def leak_metrics(
     leak: dict[tuple[str, str], dict[str, dict]], *, short: str, long: str
-) -> dict[str, float]:
+) -> dict[str, float]:  # pragma: no mutate block
     """Flat metrics of the leak measurement for `results.record`: `leak` maps
     (design, model) to what `leak_runs` returned, models "LSTM" and "memoriser"; `short` is
     the design with blocks no longer than the lookback (the headline keys `leak_*`), `long`
@@ -501,7 +501,7 @@ def memoriser(
     *,
     date_feature: int = ANSWER_FEATURES.index("DateOrdinal"),
     value_feature: int = ANSWER_FEATURES.index("Close"),
-) -> Fitter:
+) -> Fitter:  # pragma: no mutate block
     """A model that exploits a leak by memorising and can do nothing else. It remembers the
     value of every day it saw inside a training window (feature `value_feature`, dated by
     feature `date_feature`); a window's target day is the next day of `calendar` (every
@@ -654,6 +654,7 @@ def score(price_true, price_pred, last_close) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- models
+# pragma: no mutate start (Keras-level or outside `make mutate`'s scope)
 def linear_forecast(x_train, y_train, x_test, *, alpha: float = 1.0) -> np.ndarray:
     """Ridge regression on the flattened windows, x (N, T, F) -> (N,) (a baseline)."""
     from sklearn.linear_model import Ridge
@@ -785,6 +786,7 @@ def naive_ablation(x, y, train, test, *, fitter: Fitter) -> tuple:
     return table, predictions
 
 
+# pragma: no mutate end
 def return_skill(price_true, price_pred, last_close) -> dict[str, float]:
     """Why skill on prices and R² on returns can disagree in sign. With r the true and r̂
     the forecast log-return, a price error is about C_t (r̂ - r): skill on prices weighs each
@@ -806,6 +808,7 @@ def return_skill(price_true, price_pred, last_close) -> dict[str, float]:
     }
 
 
+# pragma: no mutate start (Keras-level or outside `make mutate`'s scope)
 def forecast_returns(
     parts: dict[str, Windows],
     *,
@@ -888,3 +891,6 @@ def walk_forward(
         row["test_from"], row["test_to"] = test.dates[0], test.dates[-1]
         rows.append(row | score(close[test.target_row], forecast, last_close))
     return pd.DataFrame(rows)
+
+
+# pragma: no mutate end

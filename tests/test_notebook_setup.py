@@ -1,0 +1,44 @@
+"""The notebooks' set-up cell: a kernel without the package gets one line saying how to
+install it (Colab, a system Jupyter), not a ModuleNotFoundError traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("Q*.ipynb"))
+
+
+def _guard(path: Path) -> str:
+    """The set-up cell's lines up to the first blank line: the guarded `import dlhw`."""
+    notebook = nbformat.read(path, as_version=4)
+    first = next(c for c in notebook.cells if c.cell_type == "code")
+    return first.source.split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_setup_cell_says_how_to_install_when_dlhw_is_missing(path):
+    guard = _guard(path)
+    assert "import dlhw" in guard and "ModuleNotFoundError" in guard
+    # sys.modules[name] = None makes `import name` raise ModuleNotFoundError, as in a kernel
+    # where the package is not installed.
+    script = f"import sys\nsys.modules['dlhw'] = None\n{guard}\nprint('went on')"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 1 and "went on" not in done.stdout
+    message = done.stderr.strip()
+    assert "\n" not in message, message  # one line, no traceback
+    assert "make lab" in message and "pip install -r requirements.txt -e ." in message
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_setup_cell_is_silent_when_dlhw_is_installed(path):
+    done = subprocess.run(
+        [sys.executable, "-c", _guard(path) + "\nprint('went on')"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stdout == "went on\n" and done.stderr == ""
