@@ -430,7 +430,7 @@ def cascading_randomization(
     method: str = "gradcam",
     seed: int = 0,
     keep: int = 0,
-) -> list[dict]:
+) -> list[dict]:  # pragma: no mutate block
     """Adebayo et al.'s cascade: re-initialise weighted layers from the top down, compare maps.
 
     Works on a copy (the user's model is untouched). Returns one row per step:
