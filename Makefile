@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CELL_TIMEOUT ?= 600
+# Test processes (pytest-xdist): each notebook stays whole in one process (--dist loadfile).
+TEST_WORKERS ?= 2
 
 .PHONY: install run test lint full claims brief lab book python-check test-slow mutate
 
@@ -16,10 +18,12 @@ python-check:
 		$(PYTHON) tools/check_python.py $(VENV) $(ASKED); \
 	else $(BIN)/python tools/check_python.py $(VENV) no; fi
 
+# --no-compile: Python compiles on first import only the modules it uses, instead of pip
+# compiling all of TensorFlow now (about two thirds of the install time).
 $(STAMP): requirements.txt pyproject.toml | python-check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -30,14 +34,14 @@ run: $(STAMP)
 	$(BIN)/dlhw run --profile quick
 
 ## Unit tests (not the slow ones) plus nbval over the notebooks on the smoke profile, then every
-## number quoted in the prose checked against the recorded results.
+## number quoted in the prose checked against the recorded results. TEST_WORKERS processes.
 test: $(STAMP)
-	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests notebooks -m "not slow" --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) -p no:cacheprovider -p no:randomly
+	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests notebooks -m "not slow" --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) -p no:cacheprovider -p no:randomly -n $(TEST_WORKERS) --dist loadfile
 	$(BIN)/dlhw claims --quiet
 
 ## The slow tests: trainings, subprocess clusters, every notebook cell run twice, the browser.
 test-slow: $(STAMP)
-	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests -m slow -p no:cacheprovider
+	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests -m slow -p no:cacheprovider -n $(TEST_WORKERS) --dist load
 
 ## Students: JupyterLab on notebooks/ with this project's kernel (.venv's python3). The quick
 ## profile unless DLHW_PROFILE is set: "Run All" on the full profile takes about half an hour.
