@@ -4,13 +4,15 @@ second time in place after a full top-to-bottom run (smoke profile), completes."
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from dlhw import paths
+from dlhw.cli import discover
+
 pytestmark = pytest.mark.slow
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("Q*.ipynb"))
+NOTEBOOKS = list(discover(paths.notebooks_dir()).values())  # the committed ones, Q1 first
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
