@@ -90,6 +90,53 @@ def test_forward_latency_shapes_and_positive_times(kind):
     assert list(found) == [8, 16] and all(t > 0 for t in found.values())
 
 
+def test_train_step_time_keeps_positions_and_really_trains():
+    model = sm.latency_layer("lstm", width=4, features=3)
+    before = [w.copy() for w in model.get_weights()]
+    found = sm.train_step_time(model, [4, 8], positions=16, features=3, repeats=2)
+    assert list(found) == [4, 8] and all(t > 0 for t in found.values())
+    # every step updated every weight (forward, backward and an SGD update, not a forward pass)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    with pytest.raises(ValueError, match="multiple of every length; 3 is not"):
+        sm.train_step_time(model, [4, 3], positions=16, features=3)
+
+
+def test_macs_per_position_are_the_layers_weights_without_biases():
+    """One position multiplies every weight once (Conv1D: its kernel; LSTM: W and U)."""
+    for kind, biases in (("conv1d", 64), ("lstm", 4 * 64)):
+        layer = sm.latency_layer(kind, width=64, features=64)
+        assert sm.macs_per_position(kind, width=64, features=64) == layer.count_params() - biases
+    assert sm.macs_per_position("lstm") / sm.macs_per_position("conv1d") == 32768 / 12288
+    with pytest.raises(ValueError, match="'conv1d' or 'lstm'"):
+        sm.macs_per_position("gru")
+
+
+def test_receptive_field_by_formula_and_by_gradient():
+    assert sm.receptive_field(sm.build_model("cnn2d")) == 18  # 3, 4, 8, 10, 18
+    assert sm.receptive_field(sm.build_model("cnn2d_deep")) == 38  # ... 18, 22, 38 >= 28
+    assert sm.receptive_field(sm.build_model("conv1d")) == 18  # along time; rows are whole
+    # independently: the input rows one output feature depends on (linear layers, average
+    # pooling, so that no gradient is zeroed on the way)
+    import tensorflow as tf
+
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((40, 40, 1)),
+            layers.Conv2D(2, 3, padding="same"),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(2, 3, padding="same"),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(2, 3, padding="same"),
+        ]
+    )
+    x = tf.Variable(np.random.default_rng(0).random((1, 40, 40, 1), dtype=np.float32))
+    with tf.GradientTape() as tape:
+        out = model(x)[0, 5, 5, 0]
+    rows = np.flatnonzero(np.abs(tape.gradient(out, x).numpy()[0, :, :, 0]).sum(axis=1))
+    assert rows.max() - rows.min() + 1 == sm.receptive_field(model) == 18
+
+
 def test_latency_layer_rejects_unknown_kind():
     with pytest.raises(ValueError, match="'conv1d' or 'lstm'"):
         sm.latency_layer("gru")

@@ -104,13 +104,24 @@ TEMPLATES: dict[str, Brief] = {
         "Do CNNs have fewer parameters than RNNs, and which runs in parallel over a sequence?",
         (
             "Neither family's parameter count depends on the sequence length; which is larger "
-            "depends on the widths. Matched models: Conv1D {params[conv1d]:,}, 2-D CNN "
-            "{params[cnn2d]:,}, LSTM {params[lstm]:,}, GRU {params[gru]:,} parameters.",
-            "On sequential MNIST they reach Conv1D {test_accuracy[conv1d]:.2%}, 2-D CNN "
-            "{test_accuracy[cnn2d]:.2%}, LSTM {test_accuracy[lstm]:.2%}, GRU "
-            "{test_accuracy[gru]:.2%} test accuracy.",
-            "Forward latency against sequence length on this CPU, log-log slope: LSTM "
-            "{latency_slope_lstm:.2f}, Conv1D {latency_slope_conv1d:.2f}.",
+            "depends on the widths. Matched models: Conv1D {params[conv1d]:,}, 2-D CNNs "
+            "{params[cnn2d]:,} and {params[cnn2d_deep]:,}, LSTM {params[lstm]:,}, GRU "
+            "{params[gru]:,} parameters.",
+            "On sequential MNIST they reach Conv1D {test_accuracy[conv1d]:.2%}, LSTM "
+            "{test_accuracy[lstm]:.2%}, GRU {test_accuracy[gru]:.2%} test accuracy; the 2-D CNN "
+            "whose features see {receptive_field[cnn2d]} of the 28 rows "
+            "{test_accuracy[cnn2d]:.2%}, the one whose features see the whole image "
+            "({receptive_field[cnn2d_deep]} rows) {test_accuracy[cnn2d_deep]:.2%}.",
+            "Per position the LSTM does {macs_per_position[lstm]:,} multiply-adds, the Conv1D "
+            "{macs_per_position[conv1d]:,}. At a constant {equal_positions:,} positions a "
+            "training step of the LSTM takes {equal_positions_ratio_short:.2f} times the "
+            "Conv1D's at length {length_short} and {equal_positions_ratio_long:.2f} times at "
+            "length {length_long}: the arithmetic alone would keep that ratio constant.",
+            "Forward latency against sequence length on this CPU, log-log slope over lengths "
+            "from {slope_long_from_length}: LSTM {latency_slope_long_lstm:.2f}, Conv1D "
+            "{latency_slope_long_conv1d:.2f} (1 = time proportional to length; over all "
+            "lengths {latency_slope_lstm:.2f} and {latency_slope_conv1d:.2f}, lowered by the "
+            "fixed cost of a call at short lengths).",
         ),
     ),
     "Q6": Brief(

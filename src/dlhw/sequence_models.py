@@ -1,9 +1,10 @@
 """Sequential MNIST, the Keras models of Q2 and Q4, parameter-count formulas, latency sweeps.
 
 Sequential MNIST reads each (28, 28) image as 28 time steps of 28 pixels (one row a step).
-Q2 trains an LSTM and a GRU on it; Q4 trains four models of similar size (a Conv1D stack, a
-2-D CNN, an LSTM, a GRU), checks the parameter formulas against Keras, and times a forward pass
-as the sequence grows, fitting the slope of log(time) against log(length).
+Q2 trains an LSTM and a GRU on it; Q4 trains models of similar size (a Conv1D stack, two 2-D
+CNNs, an LSTM, a GRU), checks the parameter formulas against Keras, times a forward pass as the
+sequence grows (the slope of log(time) against log(length)), and times a training step at a
+constant number of positions, to separate the recurrent chain from the arithmetic.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from dlhw.checks import positive_int
 
 N_CLASSES = 10
-MODEL_KINDS = ("conv1d", "cnn2d", "lstm", "gru")
+MODEL_KINDS = ("conv1d", "cnn2d", "cnn2d_deep", "lstm", "gru")
 
 
 # --------------------------------------------------------------------------------- the data
@@ -43,8 +44,10 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
     kind: "lstm" / "gru" (one recurrent layer of `units`, then Dense(10)); "conv1d" (three
     Conv1D layers over time, global average pooling, Dense(10)); "cnn2d" (the sequence seen as
     a (steps, features, 1) image: three Conv2D layers with pooling, global average pooling,
-    Dense(10)). `units` sets the widths; `steps=None` accepts any length (at least 4 steps
-    for the CNNs, which pool twice). Global pooling keeps the CNNs' size independent of length.
+    Dense(10)); "cnn2d_deep" (four narrower Conv2D layers and three poolings, so that each
+    feature sees the whole 28 x 28 image before the global pooling; see `receptive_field`).
+    `units` sets the widths; `steps=None` accepts any length (at least 8 steps for the CNNs).
+    Global pooling keeps the CNNs' size independent of length.
     """
     from keras import layers
 
@@ -66,13 +69,21 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
         x = layers.MaxPooling1D(2, name="pool2")(x)
         x = layers.Conv1D(units // 2, 3, padding="same", activation="relu", name="conv3")(x)
         x = layers.GlobalAveragePooling1D(name="gap")(x)
-    else:
+    elif kind == "cnn2d":
         x = layers.Reshape((steps or -1, features, 1), name="as_image")(inputs)
         x = layers.Conv2D(units // 4, 3, padding="same", activation="relu", name="conv1")(x)
         x = layers.MaxPooling2D(2, name="pool1")(x)
         x = layers.Conv2D(units // 2, 3, padding="same", activation="relu", name="conv2")(x)
         x = layers.MaxPooling2D(2, name="pool2")(x)
         x = layers.Conv2D(units, 3, padding="same", activation="relu", name="conv3")(x)
+        x = layers.GlobalAveragePooling2D(name="gap")(x)
+    else:  # cnn2d_deep
+        x = layers.Reshape((steps or -1, features, 1), name="as_image")(inputs)
+        widths = (units // 4, units // 2, units // 2, units // 2)
+        for i, width in enumerate(widths, start=1):
+            if i > 1:
+                x = layers.MaxPooling2D(2, name=f"pool{i - 1}")(x)
+            x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}")(x)
         x = layers.GlobalAveragePooling2D(name="gap")(x)
     outputs = layers.Dense(N_CLASSES, name="logits")(x)
     return keras.Model(inputs, outputs, name=kind)
@@ -245,6 +256,13 @@ def formula_params(kind: str, *, units: int = 64, features: int = 28) -> int:
             + conv_params((3, 3), units // 2, units)
             + dense_params(units, head)
         )
+    if kind == "cnn2d_deep":
+        return (
+            conv_params((3, 3), 1, units // 4)
+            + conv_params((3, 3), units // 4, units // 2)
+            + 2 * conv_params((3, 3), units // 2, units // 2)
+            + dense_params(units // 2, head)
+        )
     raise ValueError(f"kind must be one of {MODEL_KINDS}, got {kind!r}.")
 
 
@@ -265,6 +283,35 @@ def flatten_head_params(steps: int, *, units: int = 64, features: int = 28) -> i
     x = layers.Conv1D(units, 3, padding="same")(inputs)
     outputs = layers.Dense(N_CLASSES)(layers.Flatten()(x))
     return int(keras.Model(inputs, outputs).count_params())
+
+
+def receptive_field(model) -> int:
+    """Rows (= columns, for square kernels) of the input that one feature of the model's last
+    convolution sees: the extent a global pooling after it averages over. Computed from the
+    kernel and pool sizes and strides of the Conv / pooling layers, in order."""
+    size, jump = 1, 1
+    for layer in model.layers:
+        config = layer.get_config()
+        window = config.get("kernel_size") or config.get("pool_size")
+        if window is None or "Global" in type(layer).__name__:
+            continue
+        strides = config.get("strides") or window
+        size += (int(window[0]) - 1) * jump
+        jump *= int(strides[0])
+    return size
+
+
+def macs_per_position(kind: str, *, width: int = 64, features: int = 64, kernel: int = 3) -> int:
+    """Multiply-adds of the weight products for one position (one step of one sequence) of
+    `latency_layer(kind, ...)`: kernel x features x width for the Conv1D, the four gates' input
+    and recurrent products 4 x width x (features + width) for the LSTM. Bias adds and the gates'
+    element-wise arithmetic (a few operations per unit) are left out."""
+    width, features = positive_int(width, "width"), positive_int(features, "features")
+    if kind == "conv1d":
+        return positive_int(kernel, "kernel") * features * width
+    if kind == "lstm":
+        return 4 * width * (features + width)
+    raise ValueError(f"kind must be 'conv1d' or 'lstm', got {kind!r}.")
 
 
 # --------------------------------------------------------------------------- latency sweep
@@ -313,15 +360,59 @@ def forward_latency(
     found = {}
     for n in lengths:
         x = tf.constant(rng.normal(size=(batch, int(n), features)).astype("float32"))
-        for _ in range(2):  # trace, then warm up
-            forward(x).numpy()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            forward(x).numpy()
-            times.append(time.perf_counter() - start)
-        found[int(n)] = float(np.median(times))
+        found[int(n)] = _median_seconds(forward, x, repeats)
     return found
+
+
+def train_step_time(
+    model, lengths, *, positions: int, features: int = 64, repeats: int = 5, seed: int = 0
+) -> dict[int, float]:
+    """Median wall-clock seconds of one training step (forward, backward, SGD update of every
+    weight) of `model` for each length, at a constant number of positions: the batch is
+    `positions // length`, so every length does the same arithmetic and only its arrangement
+    changes (a recurrent layer's steps run one after another; a convolution's do not). The loss
+    is the mean squared output; inputs are random float32, traced and warmed up as in
+    `forward_latency`."""
+    import tensorflow as tf
+
+    positions, repeats = positive_int(positions, "positions"), positive_int(repeats, "repeats")
+    for n in lengths:
+        if positions % int(n):
+            raise ValueError(
+                f"positions ({positions}) must be a multiple of every length; {n} is not a "
+                "divisor. Use powers of two for both (see sweep_lengths)."
+            )
+    optimizer = keras.optimizers.SGD(1e-3)
+    optimizer.build(model.trainable_variables)
+
+    @tf.function(reduce_retracing=False)
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x, training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply(grads, model.trainable_variables)
+        return loss
+
+    rng = np.random.default_rng(seed)
+    found = {}
+    for n in lengths:
+        shape = (positions // int(n), int(n), features)
+        x = tf.constant(rng.normal(size=shape).astype("float32"))
+        found[int(n)] = _median_seconds(step, x, repeats)
+    return found
+
+
+def _median_seconds(function, x, repeats: int) -> float:
+    """Median seconds of `repeats` calls `function(x)` (waiting for the result), after two
+    untimed calls (tracing, then warm-up: the first calls also pay one-off allocation costs)."""
+    for _ in range(2):
+        function(x).numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(x).numpy()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def loglog_slope(lengths, seconds) -> float:
