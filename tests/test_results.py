@@ -99,11 +99,15 @@ def test_compare_skips_timings_and_tolerates_only_the_last_bits():
     a = {"Q7": _payload(test_accuracy=0.5, gradcam_speedup=3.0, tuners={"random": {"minutes": 1}})}
     b = {"Q7": _payload(test_accuracy=0.5, gradcam_speedup=9.0, tuners={"random": {"minutes": 7}})}
     assert results.compare(a, b) == ([], 1)
+    # Q4's training-step time ratios are timings too
+    a["Q4"] = _payload(equal_positions_ratio_long=5.0, params={"lstm": 24458})
+    b["Q4"] = _payload(equal_positions_ratio_long=3.7, params={"lstm": 24458})
+    assert results.compare(a, b) == ([], 2)
     b["Q7"]["metrics"]["test_accuracy"] = 0.5 + 1e-9  # float noise: equal
-    assert results.compare(a, b) == ([], 1)
+    assert results.compare(a, b) == ([], 2)
     b["Q7"]["metrics"]["test_accuracy"] = 0.5001
     problems, compared = results.compare(a, b)
-    assert compared == 1 and problems == ["Q7.test_accuracy: 0.5 != 0.5001"]
+    assert compared == 2 and problems == ["Q7.test_accuracy: 0.5 != 0.5001"]
 
 
 def test_compare_reports_missing_questions_keys_and_unequal_non_numbers():

@@ -175,7 +175,9 @@ def flatten(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 # Recorded values that measure time (and so differ from machine to machine and run to run).
-TIMING = re.compile(r"(minutes|seconds|wall_time|speedup|latency|step_time|epoch_s)")
+TIMING = re.compile(
+    r"(minutes|seconds|wall_time|speedup|latency|step_time|epoch_s|equal_positions_ratio)"
+)
 
 
 def compare(
