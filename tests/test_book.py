@@ -21,6 +21,7 @@ import pytest
 from browser import Browser, find_chromium
 
 from dlhw import book, paths
+from dlhw.cli import discover
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,8 @@ def built(tmp_path_factory) -> Path:
 
 def test_the_book_reads_offline_with_figures_and_formulas(built, chromium):
     pages = sorted(built.glob("Q*.html"))
-    assert [p.stem for p in pages] == sorted(p.stem for p in (ROOT / "notebooks").glob("Q*.ipynb"))
+    notebooks = discover(paths.notebooks_dir()).values()
+    assert [p.stem for p in pages] == sorted(p.stem for p in notebooks)
     with Browser(chromium) as browser:
         browser.goto((built / "index.html").as_uri())
         links = browser.evaluate("[...document.querySelectorAll('a')].map(a => a.href)")
