@@ -625,8 +625,12 @@ def test_gradcam_figures_have_one_panel_per_image_and_row():
     x = np.random.default_rng(6).random((3, 28, 28, 1))
     maps = {"a": np.random.default_rng(7).random((3, 7, 7)), "b": np.zeros((3, 7, 7))}
     fig = plots.plot_gradcam_rows(x, maps, titles=["x", "y", "z"], suptitle="t")
-    assert len(fig.axes) == 9 and fig.axes[0].get_title() == "x"
+    assert len(fig.axes) == 10 and fig.axes[0].get_title() == "x"  # 9 panels + a colour bar
     assert fig.axes[3].get_ylabel() == "a"
+    assert fig.axes[-1].get_ylabel() == "map / its max"
+    bar, maps_top = fig.axes[-1].get_position(), fig.axes[3].get_position()
+    assert bar.x0 > fig.axes[2].get_position().x1  # right of the panels
+    assert abs(bar.y1 - maps_top.y1) < 1e-6 and abs(bar.y0 - fig.axes[6].get_position().y0) < 1e-6
     fig = plots.plot_image_rows({"one": x, "two": x[:2]})
     assert len(fig.axes) == 6
     fig = plots.plot_training_curves(
@@ -724,3 +728,80 @@ def test_rank_correlation_nan_map_spoils_only_its_own_row():
     for a, b in ((with_nan, good), (good, with_nan)):
         rho = gradcam.rank_correlation(a, b)
         assert rho[0] == pytest.approx(1.0) and np.isnan(rho[1])
+
+
+# --------------------------------------------------------------------- the answer's score, NaN
+
+
+def test_probability_score_equals_the_answers_function(model, images):
+    """score="probability" is the answer's softmax score: same maps, batched (where defined)."""
+    ours, classes = gradcam.GradCam(model, score="probability").explain(images)
+    theirs = gradcam.answer_maps(model, images, "conv2")
+    assert ours.shape == theirs.shape == (6, 4, 4)
+    finite = ~np.isnan(theirs).reshape(6, -1).any(axis=1)
+    assert finite.sum() >= 4
+    np.testing.assert_allclose(ours[finite], theirs[finite], atol=1e-5)
+    logit = gradcam.GradCam(model).explain(images)[0]
+    assert np.abs(logit - ours).max() > 1e-2  # and the two scores do differ
+
+
+def test_answer_maps_given_classes_and_bad_lengths(model, images):
+    maps = gradcam.answer_maps(model, images[:3], "conv2", [0, 1, 2])
+    one = gradcam.answer_grad_cam(images[1:2], model, "conv2", 1)
+    np.testing.assert_array_equal(maps[1], one)
+    with pytest.raises(GradCamError, match="classes has 2 entries for 3 images"):
+        gradcam.answer_maps(model, images[:3], "conv2", [0, 1])
+
+
+def test_answers_function_gives_nan_on_an_all_zero_map_and_ours_does_not(images):
+    seed_everything(5)
+    dead = keras.Sequential([keras.Input(SHAPE), *small_layers()])
+    conv = dead.get_layer("conv2")
+    conv.kernel.assign(np.zeros(conv.kernel.shape, "float32"))  # conv2 outputs ReLU(0) = 0
+    theirs = gradcam.answer_maps(dead, images[:3], "conv2")
+    assert gradcam.count_nan_maps(theirs) == 3
+    ours = gradcam.grad_cam(dead, images[:3])
+    assert gradcam.count_nan_maps(ours) == 0 and not ours.any()
+
+
+def test_count_nan_maps():
+    maps = np.zeros((4, 2, 2))
+    maps[1, 0, 1] = np.nan
+    maps[3] = np.nan
+    assert gradcam.count_nan_maps(maps) == 2
+    with pytest.raises(GradCamError, match=r"batch \(N, ...\)"):
+        gradcam.count_nan_maps(np.zeros(3))
+
+
+def test_unknown_score_is_refused(model):
+    with pytest.raises(GradCamError, match=r"score must be one of \['logit', 'probability'\]"):
+        gradcam.GradCam(model, score="softmax")
+
+
+def test_correlation_by_confidence_bins():
+    rho = np.array([0.1, 0.2, np.nan, 0.9, 0.5, 1.0])
+    p = np.array([0.5, 0.95, 0.95, 0.999, 1.0, 0.2])
+    rows = gradcam.correlation_by_confidence(rho, p, (0, 0.9, 0.999, 1))
+    assert [r["confidence"] for r in rows] == ["[0, 0.9)", "[0.9, 0.999)", "[0.999, 1]"]
+    assert [r["images"] for r in rows] == [2, 2, 2]
+    assert [r["undefined"] for r in rows] == [0, 1, 0]
+    np.testing.assert_allclose([r["mean_spearman"] for r in rows], [0.55, 0.2, 0.7])
+    empty = gradcam.correlation_by_confidence(rho[:1], p[:1], (0.9, 1))
+    assert empty[0]["images"] == 0 and np.isnan(empty[0]["mean_spearman"])
+    with pytest.raises(GradCamError, match="increasing"):
+        gradcam.correlation_by_confidence(rho, p, (0, 0.5, 0.5))
+    with pytest.raises(GradCamError, match="equal"):
+        gradcam.correlation_by_confidence(rho, p[:2], (0, 1))
+
+
+def test_cascading_randomization_probe_sees_each_model(model, images):
+    seen = []
+
+    def probe(m):
+        seen.append(m)
+        return {"answer_nan": gradcam.count_nan_maps(gradcam.answer_maps(m, images[:2], "conv2"))}
+
+    rows = gradcam.cascading_randomization(model, images, None, seed=0, probe=probe)
+    assert seen[0] is model and all(m is not model for m in seen[1:])
+    assert len(seen) == len(rows) == 4
+    assert all(isinstance(r["answer_nan"], int) for r in rows)

@@ -154,10 +154,14 @@ TEMPLATES: dict[str, Brief] = {
             "Batched Grad-CAM on the pre-softmax logit equals tf-keras-vis within "
             "{reference_max_abs_diff:.1e} and runs {gradcam_speedup:.1f} times faster per image "
             "than the answer's function.",
+            "The answer's softmax score gives maps whose rank correlation with the logit's "
+            "averages {softmax_logit_spearman:.3f}; its division by the maximum returns "
+            "{answer_nan_maps} NaN maps in the sanity check, ours none.",
             "Sanity and faithfulness: the randomisation check's Spearman correlation is "
-            "{randomization_spearman:.3f}; deleting the pixels Grad-CAM ranks first drops the "
-            "true-class probability by {deletion_drop_gradcam:.3f}, random pixels by "
-            "{deletion_drop_random:.3f}.",
+            "{randomization_spearman:.3f}; deleting the 10% of pixels Grad-CAM ranks first drops "
+            "the true-class probability by {deletion_drop_gradcam:.3f}, random pixels by "
+            "{deletion_drop_random:.3f}, but the brightest ink pixels by {deletion_drop_ink:.3f}: "
+            "a 7x7 map cannot tell ink from the background beside it.",
         ),
     ),
 }

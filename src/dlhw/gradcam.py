@@ -21,6 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 
 METHODS = ("gradcam", "gradcam++")
+# The class score differentiated: the pre-softmax logit (the paper), or the softmax probability
+# (the written answer's choice, kept to show what it changes).
+SCORES = ("logit", "probability")
 
 
 class GradCamError(ValueError):
@@ -145,6 +148,8 @@ class GradCam:  # pragma: no mutate block
 
     `GradCam(model, layer=None, method="gradcam")(images, class_index=None)` -> (N, h, w).
     `layer=None` takes the last Conv2D layer (else the last layer with a 4-D output).
+    `score="probability"` differentiates the softmax probability instead of the logit, as the
+    written answer did (its gradient vanishes as the model grows confident).
     """
 
     def __init__(
@@ -154,12 +159,16 @@ class GradCam:  # pragma: no mutate block
         method: str = "gradcam",
         *,
         batch_size: int = 1000,
+        score: str = "logit",
     ) -> None:
         import keras
         import tensorflow as tf
 
         if method not in METHODS:
             raise GradCamError(f"method must be one of {list(METHODS)}, got {method!r}.")
+        if score not in SCORES:
+            raise GradCamError(f"score must be one of {list(SCORES)}, got {score!r}.")
+        self.score = score
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise GradCamError(f"batch_size must be a positive integer, got {batch_size!r}.")
         inputs, outputs, features = _graph(model)
@@ -184,7 +193,8 @@ class GradCam:  # pragma: no mutate block
             logits = self._head(features)
             predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
             classes = tf.where(classes < 0, predicted, classes)
-            score = tf.gather(logits, classes, axis=1, batch_dims=1)  # (N,): one logit each
+            scores = tf.nn.softmax(logits) if self.score == "probability" else logits
+            score = tf.gather(scores, classes, axis=1, batch_dims=1)  # (N,): one score each
         # Images are independent (inference mode), so d(sum of scores)/d(acts) is per image.
         grads = tape.gradient(score, acts)
         weights = _cam_weights(grads, acts, self.method)
@@ -365,7 +375,65 @@ def answer_grad_cam(img_array, model, last_conv_layer_name: str, pred_index=None
     return heatmap.numpy()
 
 
+def answer_maps(model, images, layer: str, classes: Sequence[int] | None = None) -> np.ndarray:
+    """The answer's function over a batch, one image at a time, as it was written to be used.
+
+    images: (N, 28, 28, 1); classes: N class indices (None: each image's predicted class).
+    Returns (N, h, w), NaN maps included (see `count_nan_maps`).
+    """
+    x = np.asarray(images, dtype="float32")
+    picks = [None] * len(x) if classes is None else [int(c) for c in classes]
+    if len(picks) != len(x):
+        raise GradCamError(f"classes has {len(picks)} entries for {len(x)} images.")
+    return np.stack(
+        [answer_grad_cam(im[None], model, layer, c) for im, c in zip(x, picks, strict=True)]
+    )
+
+
 # pragma: no mutate end
+
+
+def count_nan_maps(maps: np.ndarray) -> int:
+    """How many maps of (N, ...) hold a NaN (the answer's 0/0 on an all-zero map)."""
+    maps = np.asarray(maps, dtype="float64")
+    if maps.ndim < 2:
+        raise GradCamError(f"maps must be a batch (N, ...), got shape {maps.shape}.")
+    return int(np.isnan(maps.reshape(len(maps), -1)).any(axis=1).sum())
+
+
+def correlation_by_confidence(
+    rho: np.ndarray, confidence: np.ndarray, edges: Sequence[float]
+) -> list[dict]:
+    """Group per-image correlations rho (N,) by the model's confidence (N,) into bins.
+
+    edges: increasing bin edges in [0, 1], e.g. (0, 0.9, 0.99, 0.999, 1); the last bin includes
+    its upper edge. One row per bin: {"confidence": "[a, b)", "images", "undefined" (NaN rho),
+    "mean_spearman" (over the defined ones; NaN if none)}.
+    """
+    rho, confidence = np.asarray(rho, "float64"), np.asarray(confidence, "float64")
+    edges = [float(e) for e in edges]
+    if rho.shape != confidence.shape or rho.ndim != 1:
+        raise GradCamError(
+            f"rho and confidence must be equal (N,) arrays: {rho.shape}, {confidence.shape}."
+        )
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        raise GradCamError(f"edges must be at least two increasing values, got {edges}.")
+    rows = []
+    for i, (low, high) in enumerate(zip(edges, edges[1:], strict=False)):
+        last = i == len(edges) - 2
+        inside = (confidence >= low) & ((confidence <= high) if last else (confidence < high))
+        defined = inside & np.isfinite(rho)
+        rows.append(
+            {
+                "confidence": f"[{low:g}, {high:g}{']' if last else ')'}",
+                "images": int(inside.sum()),
+                "undefined": int((inside & ~np.isfinite(rho)).sum()),
+                "mean_spearman": float(rho[defined].mean()) if defined.any() else float("nan"),
+            }
+        )
+    return rows
+
+
 # ----------------------------------------------------------------------------- sanity check
 
 
@@ -430,6 +498,7 @@ def cascading_randomization(
     method: str = "gradcam",
     seed: int = 0,
     keep: int = 0,
+    probe=None,
 ) -> list[dict]:  # pragma: no mutate block
     """Adebayo et al.'s cascade: re-initialise weighted layers from the top down, compare maps.
 
@@ -438,7 +507,9 @@ def cascading_randomization(
     between raw maps (N, h, w) of the trained and the randomised model, "undefined": how many
     images had a constant map (excluded from the mean)}, plus "maps": the randomised model's
     raw maps of the first `keep` images (keep, h, w) when keep > 0. A first row named
-    "trained" holds the trained model's (Spearman 1 by definition).
+    "trained" holds the trained model's (Spearman 1 by definition). `probe(model) -> dict`,
+    if given, is called with the trained model and then each randomised copy, and what it
+    returns is added to that row (e.g. what another Grad-CAM implementation makes of it).
     """
     import keras
 
@@ -450,6 +521,8 @@ def cascading_randomization(
     rows = [{"randomized_down_to": "trained", "spearman": 1.0, "undefined": 0}]
     if keep:
         rows[0]["maps"] = trained[:keep]
+    if probe is not None:
+        rows[0].update(probe(model))
     for step, name in enumerate(reversed(weighted_layer_names(copy))):
         reinitialize(copy.get_layer(name), seed + step)
         randomized = GradCam(copy, reference.layer, method)(x, classes, normalize=False)
@@ -459,6 +532,8 @@ def cascading_randomization(
         row = {"randomized_down_to": name, "spearman": mean, "undefined": int((~defined).sum())}
         if keep:
             row["maps"] = randomized[:keep]
+        if probe is not None:
+            row.update(probe(copy))
         rows.append(row)
     return rows
 

@@ -219,7 +219,7 @@ def plot_gradcam_rows(
     alpha: float = 0.45,
 ):
     """Q7: the images (N, H, W[, 1]) in the first row, then one row per map set (N, h, w),
-    each map upsampled bilinearly and laid over its image (jet: red = high)."""
+    each map upsampled bilinearly and laid over its image (jet: red = high), with a colour bar."""
     from dlhw.gradcam import overlay, upsample
 
     size = np.asarray(images).shape[1:3]
@@ -231,7 +231,25 @@ def plot_gradcam_rows(
         axes[r, 0].set_ylabel(name, fontsize=8)
         for c, (image, cam) in enumerate(zip(images, upsample(row, size), strict=True)):
             axes[r, c].imshow(overlay(image, cam, alpha=alpha))
-    return _titled(fig, axes, titles, suptitle)
+    fig = _titled(fig, axes, titles, suptitle)
+    if maps:
+        _map_colorbar(fig, axes[1:])
+    return fig
+
+
+def _map_colorbar(fig, axes, cmap: str = "jet") -> None:
+    """One colour bar beside the map rows: each overlay shows its map divided by its maximum."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    fig.subplots_adjust(right=0.9)
+    top, bottom = axes[0, -1].get_position().y1, axes[-1, -1].get_position().y0
+    bar = fig.colorbar(
+        ScalarMappable(Normalize(0.0, 1.0), cmap=cmap),
+        cax=fig.add_axes([0.915, bottom, 0.012, top - bottom]),
+    )
+    bar.set_label("map / its max", fontsize=7)
+    bar.ax.tick_params(labelsize=7)
 
 
 def plot_training_curves(history: Mapping[str, Sequence[float]], *, title: str = ""):

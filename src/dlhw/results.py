@@ -66,6 +66,9 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "randomization_spearman",
         "deletion_drop_gradcam",
         "deletion_drop_random",
+        "deletion_drop_ink",
+        "softmax_logit_spearman",
+        "answer_nan_maps",
     ),
 }
 _QUESTION = re.compile(r"^Q\d+$")
