@@ -112,3 +112,70 @@ def test_batch_of_one_blocks_the_gradient_before_bn(tiny):
     assert result["dense_kernel_grad_all_zero"]
     assert result["dense_kernel_grad_max_abs"] == 0.0
     assert result["bn_output_minus_beta_max_abs"] < 1e-4  # Keras' formula rounds in float32
+
+
+def _curves(val, seconds, norms, diverged_at=None):
+    return {
+        "val_accuracy": val,
+        "epoch_s": seconds,
+        "kernel_norms": norms,
+        "diverged_at": diverged_at,
+    }
+
+
+def test_weight_norm_ratio_and_seconds_to_target():
+    curves = _curves(
+        [0.5, 0.9, 0.95], [2.0, 3.0, 4.0], [[1.0, 2.0], [1.5, 2.0], [2.0, 3.0], [3.0, 1.0]]
+    )
+    assert bx.weight_norm_ratio(curves) == pytest.approx((3.0 + 0.5) / 2)  # last over first
+    assert bx.seconds_to_target(curves, 0.9) == 5.0  # epochs 1 and 2
+    assert bx.seconds_to_target(curves, 0.99) is None
+    with pytest.raises(ValueError, match="before training and after at least one epoch"):
+        bx.weight_norm_ratio(_curves([], [], [[1.0]]))
+
+
+def test_summarize_runs_and_best_learning_rate():
+    runs = {
+        ("plain", 0.1): _curves([0.8, 0.9], [1.0, 1.0], [[1.0], [1.1], [1.2]]),
+        ("plain", 0.5): _curves([0.85, 0.95], [1.0, 2.0], [[1.0], [1.5], [2.0]]),
+        ("plain", 1.0): _curves([], [], [[1.0]], diverged_at=1),
+        ("batch", 0.1): _curves([0.9, 0.96], [1.5, 1.5], [[1.0], [1.0], [1.0]]),
+        ("batch", 0.5): _curves([0.92, 0.96], [1.5, 1.5], [[1.0], [2.0], [4.0]]),
+    }
+    frame = bx.summarize_runs(runs, epochs=2, target=0.95)
+    assert list(frame["val_accuracy"].isna()) == [False, False, True, False, False]
+    assert list(frame["epochs_to_target"].fillna(0)) == [0, 2, 0, 2, 2]
+    assert str(frame["epochs_to_target"].dtype) == "Int64"  # <NA>: not reached, not 2.0/NaN
+    assert frame["seconds_to_target"].iloc[1] == 3.0 and np.isnan(frame["seconds_to_target"][0])
+    assert list(frame["diverged_at"].fillna(0)) == [0, 0, 1, 0, 0]
+    assert np.isnan(frame["weight_norm_ratio"].iloc[2])
+    assert frame["weight_norm_ratio"].iloc[4] == 4.0
+    assert bx.best_learning_rate(frame, "plain") == 0.5  # highest final accuracy
+    assert bx.best_learning_rate(frame, "batch") == 0.1  # a tie: the smaller rate
+    with pytest.raises(ValueError, match="no run of norm 'layer'"):
+        bx.best_learning_rate(frame, "layer")
+
+
+@pytest.mark.slow
+def test_train_curves_records_norms_and_stops_quietly_on_divergence(tiny, capfd):
+    model = bx.compile_sgd(bx.build_mlp(None, hidden=(8,), input_shape=(4, 4, 1)), 0.1)
+    before = bx.kernel_norms(model)
+    curves = bx.train_curves(model, tiny, epochs=2, batch_size=16)
+    assert len(curves["kernel_norms"]) == 3 and curves["kernel_norms"][0] == before
+    assert curves["kernel_norms"][-1] == bx.kernel_norms(model) != before
+    assert curves["diverged_at"] is None
+    wild = bx.compile_sgd(bx.build_mlp(None, hidden=(8,), input_shape=(4, 4, 1)), 1e30)
+    broken = bx.train_curves(wild, tiny, epochs=2, batch_size=16)
+    assert broken["diverged_at"] == 1 and broken["val_accuracy"] == broken["epoch_s"] == []
+    assert len(broken["kernel_norms"]) == 1
+    assert "Invalid loss" not in capfd.readouterr().out
+
+
+@pytest.mark.slow
+def test_moving_variance_decays_with_batches_of_one(tiny):
+    frame = bx.batch_size_sweep(tiny, batch_sizes=(1, 16), norms=("batch", "layer"), examples=32)
+    one = frame[(frame["norm"] == "batch") & (frame["batch_size"] == 1)].iloc[0]
+    assert one["moving_var_max"] == pytest.approx(0.99**32, rel=1e-4)  # 32 batch variances of 0
+    sixteen = frame[(frame["norm"] == "batch") & (frame["batch_size"] == 16)].iloc[0]
+    assert sixteen["moving_var_max"] > 0.99**2 * 1.0 * 0.99  # 2 steps from 1: barely moved
+    assert frame[frame["norm"] == "layer"]["moving_var_max"].isna().all()

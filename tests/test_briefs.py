@@ -40,3 +40,12 @@ def test_readme_section_links_each_notebook():
     section = briefs.render_readme(payloads, names)
     assert section.count("\n") == len(briefs.TEMPLATES)
     assert "- **Q7, Grad-CAM** ([notebook](notebooks/Q7_x.ipynb), `dlhw.gradcam`): " in section
+
+
+def test_a_null_metric_renders_as_not_reached():
+    """Q6 records null for a target a model never reached; the brief says so in words."""
+    metrics = dict.fromkeys(results.REQUIRED_KEYS["Q6"], 1.0)
+    metrics.update(epochs_to_target_bn=2, seconds_to_target_bn=12.3)
+    metrics.update(epochs_to_target_plain=None, seconds_to_target_plain=None)
+    text = briefs.render_brief("Q6", metrics, "x")
+    assert "BN (2, 12), plain (not reached, not reached)." in text

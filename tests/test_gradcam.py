@@ -778,20 +778,26 @@ def test_unknown_score_is_refused(model):
         gradcam.GradCam(model, score="softmax")
 
 
-def test_correlation_by_confidence_bins():
+def test_by_confidence_bins():
     rho = np.array([0.1, 0.2, np.nan, 0.9, 0.5, 1.0])
     p = np.array([0.5, 0.95, 0.95, 0.999, 1.0, 0.2])
-    rows = gradcam.correlation_by_confidence(rho, p, (0, 0.9, 0.999, 1))
+    rows = gradcam.by_confidence(rho, p, (0, 0.9, 0.999, 1))
     assert [r["confidence"] for r in rows] == ["[0, 0.9)", "[0.9, 0.999)", "[0.999, 1]"]
     assert [r["images"] for r in rows] == [2, 2, 2]
     assert [r["undefined"] for r in rows] == [0, 1, 0]
-    np.testing.assert_allclose([r["mean_spearman"] for r in rows], [0.55, 0.2, 0.7])
-    empty = gradcam.correlation_by_confidence(rho[:1], p[:1], (0.9, 1))
-    assert empty[0]["images"] == 0 and np.isnan(empty[0]["mean_spearman"])
+    np.testing.assert_allclose([r["mean"] for r in rows], [0.55, 0.2, 0.7])
+    np.testing.assert_allclose(
+        [r["max"] for r in gradcam.by_confidence(rho, p, (0, 0.9, 0.999, 1), how="max")],
+        [1.0, 0.2, 0.9],
+    )
+    empty = gradcam.by_confidence(rho[:1], p[:1], (0.9, 1))
+    assert empty[0]["images"] == 0 and np.isnan(empty[0]["mean"])
     with pytest.raises(GradCamError, match="increasing"):
-        gradcam.correlation_by_confidence(rho, p, (0, 0.5, 0.5))
+        gradcam.by_confidence(rho, p, (0, 0.5, 0.5))
     with pytest.raises(GradCamError, match="equal"):
-        gradcam.correlation_by_confidence(rho, p[:2], (0, 1))
+        gradcam.by_confidence(rho, p[:2], (0, 1))
+    with pytest.raises(GradCamError, match="how must be"):
+        gradcam.by_confidence(rho, p, (0, 1), how="median")
 
 
 def test_cascading_randomization_probe_sees_each_model(model, images):

@@ -48,8 +48,11 @@ def build_mlp(
     """An MLP: Flatten, then per hidden layer Dense -> [norm] -> ReLU, then Dense(n_classes).
 
     norm: None, "batch", "layer" or "group" (GroupNormalization with `groups` over the units).
-    With a norm the Dense layers drop their bias (the norm's beta replaces it). Seeded weights,
-    so the runs with and without a norm start from the same Dense kernels.
+    With a norm the Dense layers drop their bias. Before BatchNorm that bias is redundant (BN
+    subtracts the batch mean and beta adds a constant back); before LayerNorm or GroupNorm it is
+    not (Ba et al. 2016, section 5.1), so Q6 (d) compares the three without it, on purpose, to
+    change one thing only. Seeded weights, so the runs with and without a norm start from the
+    same Dense kernels.
     """
     import keras
 
@@ -88,26 +91,52 @@ def compile_sgd(model, learning_rate: float, *, momentum: float = 0.0, steps_per
     return model
 
 
+def kernel_norms(model) -> list[float]:
+    """Frobenius norm of each Dense layer's kernel, from the input to the output."""
+    import keras
+
+    return [
+        float(np.linalg.norm(layer.kernel.numpy().astype("float64")))  # float32 overflows
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Dense)
+    ]
+
+
 def train_curves(
     model, splits, *, epochs: int, batch_size: int = 128, seed: int = 0
-) -> dict[str, list[float]]:
+) -> dict[str, Any]:
     """Fit a compiled model on `splits` (a `dlhw.data.MnistSplits`); return per-epoch curves.
 
-    Returns lists of length `epochs`: loss, accuracy, val_loss, val_accuracy and the wall time
-    of each epoch (`epoch_s`). A non-finite training loss stops training early (curves shorter).
+    Returns lists of length `epochs`: loss, accuracy, val_loss, val_accuracy, the wall time of
+    each epoch (`epoch_s`, validation included) and `kernel_norms` (one more entry: before
+    training, then after each epoch; see `kernel_norms`). A non-finite training loss stops
+    training quietly: the curves are shorter and `diverged_at` holds the epoch (1-based), else
+    None.
     """
     import keras
 
     positive_int(epochs, "epochs")
 
-    class _EpochTimer(keras.callbacks.Callback):
+    class _Monitor(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            norms.append(kernel_norms(self.model))
+
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+            self.start, self.epoch = time.perf_counter(), epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = (logs or {}).get("loss")
+            if loss is not None and not math.isfinite(float(loss)):
+                diverged.append(self.epoch + 1)
+                self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.start)
+            norms.append(kernel_norms(self.model))
 
     times: list[float] = []
+    norms: list[list[float]] = []
+    diverged: list[int] = []
     keras.utils.set_random_seed(seed)
     history = model.fit(
         splits.x_train,
@@ -116,11 +145,31 @@ def train_curves(
         epochs=int(epochs),
         batch_size=batch_size,
         verbose=0,
-        callbacks=[_EpochTimer(), keras.callbacks.TerminateOnNaN()],
+        callbacks=[_Monitor()],
     )
-    curves = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    curves["epoch_s"] = times[: len(curves.get("loss", []))]
+    curves: dict[str, Any] = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    done = len(times) - (1 if diverged else 0)  # the epoch that diverged is not a result
+    for key in list(curves):
+        curves[key] = curves[key][:done]
+    curves["epoch_s"] = times[:done]
+    curves["kernel_norms"] = norms[: done + 1]
+    curves["diverged_at"] = diverged[0] if diverged else None
     return curves
+
+
+def weight_norm_ratio(curves: dict[str, Any]) -> float:
+    """Mean over the Dense kernels of (norm after the last epoch) / (norm before training)."""
+    norms = np.asarray(curves["kernel_norms"], dtype="float64")
+    if norms.ndim != 2 or len(norms) < 2:
+        raise ValueError("curves need kernel norms before training and after at least one epoch.")
+    return float(np.mean(norms[-1] / norms[0]))
+
+
+def seconds_to_target(curves: dict[str, Any], target: float) -> float | None:
+    """Wall time (s) of the epochs up to and including the first one that reaches `target`
+    validation accuracy (validation passes included), or None if none does."""
+    epoch = epochs_to_target(curves["val_accuracy"], target)
+    return None if epoch is None else float(sum(curves["epoch_s"][:epoch]))
 
 
 def epochs_to_target(val_accuracy: list[float], target: float) -> int | None:
@@ -183,6 +232,72 @@ def _resetter(model):
     return reset
 
 
+def learning_rate_runs(
+    splits,
+    *,
+    learning_rates: tuple[float, ...],
+    norms: tuple[str | None, ...] = (None, "batch"),
+    epochs: int = 1,
+    batch_size: int = 128,
+    seed: int = 0,
+) -> dict[tuple[str, float], dict[str, Any]]:
+    """Train with plain SGD for `epochs` at every (norm, learning rate), from the same weights.
+
+    Returns {(norm or "plain", learning rate): curves of `train_curves`}.
+    """
+    if not learning_rates:
+        raise ValueError("learning_rates must name at least one learning rate.")
+    runs = {}
+    for norm in norms:
+        shape = splits.x_train.shape[1:]
+        model = compile_sgd(build_mlp(norm, input_shape=shape, seed=seed), learning_rates[0])
+        reset = _resetter(model)
+        for lr in learning_rates:
+            reset()
+            model.optimizer.learning_rate = float(lr)
+            curves = train_curves(model, splits, epochs=epochs, batch_size=batch_size, seed=seed)
+            runs[(norm or "plain", float(lr))] = curves
+    return runs
+
+
+def summarize_runs(runs: dict[tuple[str, float], dict[str, Any]], *, epochs: int, target: float):
+    """One row per run of `learning_rate_runs`: norm, learning_rate, val_accuracy after the last
+    epoch (NaN if the loss diverged first), diverged_at (epoch, <NA> if it did not),
+    epochs_to_target and seconds_to_target (<NA> and NaN: not reached) and weight_norm_ratio
+    (NaN if it diverged in the first epoch). A pandas DataFrame."""
+    import pandas as pd
+
+    rows = []
+    for (norm, lr), curves in runs.items():
+        seconds = seconds_to_target(curves, target)
+        finished = len(curves["val_accuracy"]) == int(epochs) and curves["diverged_at"] is None
+        rows.append(
+            {
+                "norm": norm,
+                "learning_rate": lr,
+                "val_accuracy": curves["val_accuracy"][-1] if finished else float("nan"),
+                "diverged_at": curves["diverged_at"],
+                "epochs_to_target": epochs_to_target(curves["val_accuracy"], target),
+                "seconds_to_target": float("nan") if seconds is None else seconds,
+                "weight_norm_ratio": weight_norm_ratio(curves)
+                if len(curves["kernel_norms"]) > 1
+                else float("nan"),
+            }
+        )
+    # Integer columns with gaps stay integers (<NA>: did not diverge / target not reached).
+    return pd.DataFrame(rows).astype({"diverged_at": "Int64", "epochs_to_target": "Int64"})
+
+
+def best_learning_rate(summary, norm: str) -> float:
+    """The learning rate whose run of `norm` ends with the highest validation accuracy (the
+    smaller rate on a tie); runs that diverged are never chosen."""
+    rows = summary[(summary["norm"] == norm) & summary["val_accuracy"].notna()]
+    if rows.empty:
+        raise ValueError(f"no run of norm {norm!r} finished without diverging; lower the rates.")
+    rows = rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True])
+    return float(rows["learning_rate"].iloc[0])
+
+
 def learning_rate_sweep(
     splits,
     *,
@@ -197,30 +312,17 @@ def learning_rate_sweep(
     Returns a pandas DataFrame with columns norm ("plain" for None), learning_rate,
     val_accuracy (NaN when the loss diverged) and diverged.
     """
-    import pandas as pd
-
-    rows = []
-    for norm in norms:
-        shape = splits.x_train.shape[1:]
-        model = compile_sgd(build_mlp(norm, input_shape=shape, seed=seed), learning_rates[0])
-        reset = _resetter(model)
-        for lr in learning_rates:
-            reset()
-            model.optimizer.learning_rate = float(lr)
-            curves = train_curves(model, splits, epochs=epochs, batch_size=batch_size, seed=seed)
-            finished = len(curves.get("val_accuracy", [])) == int(epochs) and all(
-                math.isfinite(v) for v in curves["loss"]
-            )
-            acc = curves["val_accuracy"][-1] if finished else float("nan")
-            rows.append(
-                {
-                    "norm": norm or "plain",
-                    "learning_rate": float(lr),
-                    "val_accuracy": acc,
-                    "diverged": not finished,
-                }
-            )
-    return pd.DataFrame(rows)
+    runs = learning_rate_runs(
+        splits,
+        learning_rates=learning_rates,
+        norms=norms,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+    )
+    frame = summarize_runs(runs, epochs=epochs, target=1.0)
+    frame["diverged"] = frame["diverged_at"].notna()
+    return frame[["norm", "learning_rate", "val_accuracy", "diverged"]]
 
 
 class _Restartable:
@@ -262,10 +364,20 @@ class _Restartable:
             verbose=0,
         )
         _, val_acc = self.model.evaluate(splits.x_val, splits.y_val, batch_size=1024, verbose=0)
+        moving = [
+            layer.moving_variance.numpy()
+            for layer in self.model.layers
+            if isinstance(layer, keras.layers.BatchNormalization)
+        ]
         return {
             "val_accuracy": float(val_acc),
             "train_loss": float(history.history["loss"][-1]),
             "steps": steps,
+            # BN only (NaN otherwise): the moving variances its inference mode divides by.
+            "moving_var_max": float(max(v.max() for v in moving)) if moving else float("nan"),
+            "moving_var_median": float(np.median(np.concatenate(moving)))
+            if moving
+            else float("nan"),
         }
 
 
@@ -305,7 +417,8 @@ def batch_size_sweep(
 
     Each run starts from the same initial weights and optimizer state (see
     `train_fixed_examples`). Returns a pandas DataFrame with columns norm, batch_size,
-    val_accuracy, train_loss, steps.
+    val_accuracy, train_loss, steps, and for BN the largest and median moving variance
+    (`moving_var_max`, `moving_var_median`; NaN for the other norms).
     """
     import pandas as pd
 

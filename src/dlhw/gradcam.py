@@ -401,34 +401,38 @@ def count_nan_maps(maps: np.ndarray) -> int:
     return int(np.isnan(maps.reshape(len(maps), -1)).any(axis=1).sum())
 
 
-def correlation_by_confidence(
-    rho: np.ndarray, confidence: np.ndarray, edges: Sequence[float]
+def by_confidence(
+    values: np.ndarray, confidence: np.ndarray, edges: Sequence[float], *, how: str = "mean"
 ) -> list[dict]:
-    """Group per-image correlations rho (N,) by the model's confidence (N,) into bins.
+    """Group per-image values (N,) (e.g. rank correlations, or map differences) by the model's
+    confidence (N,) into bins, and summarise each bin by its mean or max.
 
-    edges: increasing bin edges in [0, 1], e.g. (0, 0.9, 0.99, 0.999, 1); the last bin includes
-    its upper edge. One row per bin: {"confidence": "[a, b)", "images", "undefined" (NaN rho),
-    "mean_spearman" (over the defined ones; NaN if none)}.
+    edges: increasing bin edges, e.g. (0, 0.99, 0.999, 1); the last bin includes its upper
+    edge. One row per bin: {"confidence": "[a, b)", "images", "undefined" (NaN values),
+    how: the mean or max over the defined ones (NaN if none)}.
     """
-    rho, confidence = np.asarray(rho, "float64"), np.asarray(confidence, "float64")
+    values, confidence = np.asarray(values, "float64"), np.asarray(confidence, "float64")
     edges = [float(e) for e in edges]
-    if rho.shape != confidence.shape or rho.ndim != 1:
+    if how not in ("mean", "max"):
+        raise GradCamError(f"how must be 'mean' or 'max', got {how!r}.")
+    if values.shape != confidence.shape or values.ndim != 1:
         raise GradCamError(
-            f"rho and confidence must be equal (N,) arrays: {rho.shape}, {confidence.shape}."
+            f"values and confidence must be equal (N,) arrays: {values.shape}, {confidence.shape}."
         )
     if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
         raise GradCamError(f"edges must be at least two increasing values, got {edges}.")
+    summary = np.mean if how == "mean" else np.max
     rows = []
     for i, (low, high) in enumerate(zip(edges, edges[1:], strict=False)):
         last = i == len(edges) - 2
         inside = (confidence >= low) & ((confidence <= high) if last else (confidence < high))
-        defined = inside & np.isfinite(rho)
+        defined = inside & np.isfinite(values)
         rows.append(
             {
                 "confidence": f"[{low:g}, {high:g}{']' if last else ')'}",
                 "images": int(inside.sum()),
-                "undefined": int((inside & ~np.isfinite(rho)).sum()),
-                "mean_spearman": float(rho[defined].mean()) if defined.any() else float("nan"),
+                "undefined": int((inside & ~np.isfinite(values)).sum()),
+                how: float(summary(values[defined])) if defined.any() else float("nan"),
             }
         )
     return rows

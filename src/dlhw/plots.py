@@ -278,7 +278,7 @@ def plot_recurrent_trace(
 ):
     """Q2: a digit (28, 28) read row by row, then one heatmap per entry of `panels` (T, H):
     units on the y axis, time steps on the x axis; optionally the class probabilities (T, 10)
-    after each step, with the true `label` drawn thick."""
+    after each step, with the true `label` drawn thick and every class that reaches 0.2 named."""
     import matplotlib.pyplot as plt
 
     n = 1 + len(panels) + (probabilities is not None)
@@ -303,16 +303,17 @@ def plot_recurrent_trace(
         ax = axes[-1]
         for digit in range(probabilities.shape[1]):
             thick = digit == label
+            named = thick or probabilities[:, digit].max() >= 0.2  # every visible peak
             ax.plot(
                 np.arange(1, len(probabilities) + 1),
                 probabilities[:, digit],
                 lw=2.2 if thick else 0.8,
-                alpha=1.0 if thick else 0.5,
-                label=f"{digit}" if thick else None,
+                alpha=1.0 if thick else (0.9 if named else 0.4),
+                label=(f"{digit} (true)" if thick else f"{digit}") if named else None,
             )
         ax.set(title="p(class) after each step", xlabel="step", ylim=(-0.02, 1.02))
-        if label is not None:
-            ax.legend(title="true", fontsize=7, title_fontsize=7)
+        if ax.get_legend_handles_labels()[1]:
+            ax.legend(title="class", fontsize=7, title_fontsize=7)
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=10)
@@ -367,6 +368,36 @@ def plot_bn_learning_curves(
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_weight_norms(
+    runs: Mapping[str, Mapping[str, Sequence]],
+    *,
+    layer_names: Sequence[str] | None = None,
+    title: str = "",
+):
+    """Q6 (a): each Dense kernel's Frobenius norm relative to its initial value, per epoch
+    (0 = before training); one panel per run (`runs`: label -> curves with `kernel_norms`)."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = _figure(len(runs), 4.5 * len(runs), 3.2)
+    for ax, (label, curves) in zip(axes, runs.items(), strict=True):
+        norms = np.asarray(curves["kernel_norms"], dtype="float64")
+        relative = norms / norms[0]
+        for j in range(relative.shape[1]):
+            name = layer_names[j] if layer_names else f"Dense {j}"
+            ax.plot(np.arange(len(relative)), relative[:, j], marker=".", label=name)
+        ax.axhline(1.0, color="grey", linewidth=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set(xlabel="epoch", title=f"{title} {label}".strip())
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("kernel norm / initial")
+    ymax = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:
+        ax.set_ylim(0.0, ymax)
     fig.tight_layout()
     return fig
 

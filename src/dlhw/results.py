@@ -57,6 +57,12 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "epochs_to_target_bn",
         "epochs_to_target_plain",
         "batch1_output_equals_beta",
+        "best_lr_plain",
+        "best_lr_bn",
+        "seconds_to_target_bn",
+        "seconds_to_target_plain",
+        "weight_norm_ratio_plain",
+        "weight_norm_ratio_bn",
     ),
     "Q7": (
         "test_accuracy",

@@ -837,8 +837,9 @@ def forecast_returns(
 
 def gate_saturation(model, x, *, layer: str = "lstm", threshold: float = 5.0) -> float:
     """Share of an LSTM's input pre-activations x_t W + b (all gates, all steps) with
-    |z| > threshold, where sigmoid and tanh are flat (slope < 0.01): such inputs pass no
-    gradient. x: (N, T, F) as fed to the model. With one time step this is exact."""
+    |z| > threshold, where sigmoid and tanh are flat (slope < 0.01): such inputs pass almost
+    no gradient (a hundredth or less of it), not none. x: (N, T, F) as fed to the model. With
+    one time step this is exact."""
     kernel, _, bias = model.get_layer(layer).get_weights()
     x = np.asarray(x, dtype="float64")
     z = x.reshape(-1, x.shape[-1]) @ kernel + bias
