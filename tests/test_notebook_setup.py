@@ -47,3 +47,21 @@ def test_setup_cell_is_silent_when_dlhw_is_installed(path):
         text=True,
     )
     assert done.returncode == 0 and done.stdout == "went on\n" and done.stderr == ""
+
+
+def _setup_cell(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    return next(c for c in notebook.cells if c.cell_type == "code")
+
+
+SHARED = [p for p in NOTEBOOKS if "session.start(" in _setup_cell(p).source]
+
+
+@pytest.mark.parametrize("path", SHARED, ids=lambda p: p.stem)
+def test_a_shared_setup_cell_is_stored_with_its_own_output(path):
+    """A notebook whose set-up calls `session.start` was executed with it (full profile): its
+    stored first output names the profile and says how to change it, not an old dataclass repr."""
+    first = _setup_cell(path)
+    text = "".join(o.get("text", "") for o in first.outputs if o.get("output_type") == "stream")
+    assert text.startswith("seed 42; profile full (")
+    assert "%env DLHW_PROFILE=quick" in text and "make lab" in text

@@ -3,6 +3,7 @@
 import keras
 import keras_tuner
 import numpy as np
+import pandas as pd
 import pytest
 
 from dlhw import profiles, tuning
@@ -321,3 +322,92 @@ def test_best_so_far_skips_epochs_without_a_score():
 def test_verdict_needs_reports():
     with pytest.raises(ValueError, match="at least one SearchReport"):
         tuning.verdict([])
+
+
+class _Trial:
+    def __init__(self, status, score, values):
+        self.status, self.score = status, score
+        self.hyperparameters = keras_tuner.HyperParameters()
+        self.hyperparameters.values.update(values)
+
+
+class _Searched:
+    """A finished search as `trial_table` reads it: the oracle's trials and the epoch log."""
+
+    def __init__(self, trials, log):
+        self.oracle = type("Oracle", (), {"trials": trials})()
+        self._log = log
+
+    def epoch_log(self):
+        return [{"trial": t} for t in self._log]
+
+
+def test_trial_table_lists_every_trial_with_its_epochs_and_parent():
+    trials = {
+        "01": _Trial("COMPLETED", 0.91234, {"lr": 1e-3, "tuner/trial_id": "00", "tuner/epochs": 6}),
+        "00": _Trial("COMPLETED", 0.8, {"lr": 1e-3, "tuner/epochs": 2}),
+        "02": _Trial("FAILED", None, {"lr": 1e-2}),
+    }
+    table = tuning.trial_table(_Searched(trials, ["00", "00", "01", "01", "01", "01"]))
+    assert list(table.index) == ["00", "01", "02"]  # creation order
+    assert list(table["epochs_run"]) == [2, 4, 0]
+    assert list(table["score"].fillna(-1)) == [0.8, 0.9123, -1]
+    assert table.loc["01", "continues"] == "00" and pd.isna(table.loc["00", "continues"])
+    assert "tuner/epochs" not in table.columns and list(table["lr"]) == [1e-3, 1e-3, 1e-2]
+    plain = tuning.trial_table(_Searched({"00": _Trial("COMPLETED", 0.5, {"lr": 1.0})}, ["00"]))
+    assert "continues" not in plain.columns  # not a Hyperband search
+
+
+def test_train_with_recipe_uses_the_answers_optimizer_batch_and_epochs(capsys):
+    from dlhw.data import MnistSplits
+
+    rng = np.random.default_rng(3)
+    x = rng.random((130, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, 130)]
+    splits = MnistSplits(x, y, x[:20], y[:20], x[:30], y[:30])
+    model = tuning.seed_answer_hypermodel(tuning.fixed_hyperparameters({"num_conv_layers": 1}))
+    result = tuning.train_with_recipe(model, splits, epochs=2, label="answer")
+    assert int(model.optimizer.iterations) == 2 * 3  # 130 images in batches of 64: 3 steps
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert result["params"] == model.count_params() and len(result["seconds"]) == 2
+    assert result["epoch_seconds"] > 0 and 0 <= result["test_accuracy"] <= 1
+    expected = model.evaluate(x[:30], y[:30], verbose=0)[1]
+    assert result["test_accuracy"] == pytest.approx(expected)  # scored on the test split
+    assert capsys.readouterr().out.count("answer epoch") == 2
+    with pytest.raises(ValueError, match="one-hot labels"):
+        tuning.train_with_recipe(model, MnistSplits(x, y.argmax(1), x, y, x, y), epochs=1)
+
+
+class _TenSecondEpochs(_CountingHyperModel):
+    """Each epoch advances a fake clock by 10 s (before the tuner's own callbacks look)."""
+
+    def __init__(self, now):
+        super().__init__()
+        self.now = now
+
+    def fit(self, hp, model, *args, callbacks=None, **kwargs):
+        now = self.now
+
+        class Tick(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                now[0] += 10.0
+
+        return model.fit(*args, callbacks=[Tick(), *(callbacks or [])], **kwargs)
+
+
+def test_a_wall_clock_budget_stops_the_trial_running_and_the_search(tmp_path, tiny):
+    now = [0.0]
+    tuner = tuning.make_tuner(
+        "random", _TenSecondEpochs(now), budget_epochs=6, max_epochs=2, directory=tmp_path,
+        seed=0, budget_seconds=25,
+    )  # fmt: skip
+    tuner.clock = lambda: now[0]
+    result = tuning.run_search(tuner, tiny)
+    # trial 1: 2 epochs (20 s); trial 2 reaches 30 s after its first epoch and stops there;
+    # no third trial, although the epoch budget allowed 3 trials of 2 epochs.
+    assert (result.trials, result.epochs) == (2, 3)
+    assert result.minutes * 60 == pytest.approx(30.0)
+    assert tuner.seconds_spent() == pytest.approx(30.0)  # recorded for a resumed search
+    with pytest.raises(ValueError, match="budget_seconds must be a positive number"):
+        tuning.make_tuner("random", _CountingHyperModel(), budget_epochs=2, max_epochs=1,
+                          directory=tmp_path / "x", seed=0, budget_seconds=0)  # fmt: skip

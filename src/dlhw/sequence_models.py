@@ -156,7 +156,15 @@ def train_classifier(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    logger = EpochLogger(model.name, verbose)
+    return fit_and_test(model, splits, epochs=epochs, batch_size=batch_size, verbose=verbose)
+
+
+def fit_and_test(
+    model, splits, *, epochs: int, batch_size: int, label: str = "", verbose: bool = True
+) -> TrainResult:
+    """Fit a compiled `model` on splits' train part (validation monitored, one line per epoch
+    prefixed by `label`, default the model's name), then evaluate the test split once."""
+    logger = EpochLogger(label or model.name, verbose)
     history = model.fit(
         splits.x_train,
         splits.y_train,

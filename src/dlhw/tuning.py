@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -311,13 +312,30 @@ class EpochLog(keras.callbacks.Callback):
             handle.write(json.dumps(row) + "\n")
 
 
+class _StopAtBudget(keras.callbacks.Callback):
+    """Ends a trial after the epoch in which its search ran out of wall-clock budget."""
+
+    def __init__(self, tuner: _BudgetMixin):
+        super().__init__()
+        self.tuner = tuner
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.tuner.out_of_time():
+            self.model.stop_training = True
+
+
 class _BudgetMixin:
-    """Logs the epochs each trial runs and stops creating trials once `budget_epochs` are spent
-    (by capping `oracle.max_trials` at the trials already made)."""
+    """Logs the epochs each trial runs and stops creating trials once `budget_epochs` are spent,
+    or, with `budget_seconds`, once the search has run that long (by capping
+    `oracle.max_trials` at the trials already made; a trial running when the time is up ends
+    after its current epoch). `clock` is injectable so that tests need not sleep."""
 
     budget_epochs: int
+    budget_seconds: float | None = None
     max_epochs: int
     kind: str
+    clock = staticmethod(time.perf_counter)
+    _started: float | None = None
 
     def epoch_log(self) -> list[dict[str, Any]]:
         """Every epoch run in this project folder, in order (resumed searches included)."""
@@ -329,14 +347,30 @@ class _BudgetMixin:
     def epochs_spent(self) -> int:
         return len(self.epoch_log())
 
+    def seconds_spent(self) -> float:
+        """Wall time of this search: earlier (resumed) runs' seconds plus the current run's."""
+        path = Path(self.project_dir) / SEARCH_TIME
+        before = json.loads(path.read_text())["seconds"] if path.exists() else 0.0
+        return before + (0.0 if self._started is None else self.clock() - self._started)
+
+    def out_of_time(self) -> bool:
+        return self.budget_seconds is not None and self.seconds_spent() >= self.budget_seconds
+
+    def search(self, *args, **kwargs):
+        self._started = self.clock()
+        return super().search(*args, **kwargs)
+
     def pre_create_trial(self):
         super().pre_create_trial()
-        if self.epochs_spent() >= self.budget_epochs and self.oracle.trials:
+        spent = self.epochs_spent() >= self.budget_epochs or self.out_of_time()
+        if spent and self.oracle.trials:
             self.oracle.max_trials = len(self.oracle.trials)
 
     def run_trial(self, trial, *args, **kwargs):
         callbacks = list(kwargs.pop("callbacks", None) or [])
         callbacks.append(EpochLog(Path(self.project_dir) / EPOCH_LOG, trial.trial_id))
+        if self.budget_seconds is not None:
+            callbacks.append(_StopAtBudget(self))
         return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
 
 
@@ -366,6 +400,7 @@ def make_tuner(
     seed: int,
     overwrite: bool = False,
     max_epochs: int = 6,
+    budget_seconds: float | None = None,
     **tuner_kwargs: Any,
 ) -> keras_tuner.Tuner:
     """A KerasTuner tuner of `kind` (random, grid, bayesian, hyperband) that spends at most
@@ -376,7 +411,9 @@ def make_tuner(
     not KerasTuner's default of 3 per hyperparameter, which would leave no Bayesian step).
     Hyperband gets `max_epochs` and `factor` (default 3) and as many iterations as fit the
     budget (`hyperband_budget`). Grid search walks `grid_space()` unless `hyperparameters`
-    is given. Every tuner stops making trials once `budget_epochs` are spent. With
+    is given. Every tuner stops making trials once `budget_epochs` are spent, and, with
+    `budget_seconds`, once it has searched that long (for spaces whose models cost very
+    different times per epoch: an equal wall-clock budget instead of equal epochs). With
     `overwrite=False` an existing project folder is resumed: completed trials are not rerun.
     Other keyword arguments (`max_trials`, `distribution_strategy`, ...) go to the tuner.
     """
@@ -384,6 +421,10 @@ def make_tuner(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}.")
     positive_int(budget_epochs, "budget_epochs")
     positive_int(max_epochs, "max_epochs")
+    if budget_seconds is not None and not (
+        isinstance(budget_seconds, (int, float)) and budget_seconds > 0
+    ):
+        raise ValueError(f"budget_seconds must be a positive number, got {budget_seconds!r}.")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     kwargs: dict[str, Any] = {
@@ -421,6 +462,7 @@ def make_tuner(
     if kind == "hyperband" and max_trials is not None:
         tuner.oracle.max_trials = max_trials
     tuner.budget_epochs, tuner.max_epochs, tuner.kind = int(budget_epochs), max_epochs, kind
+    tuner.budget_seconds = None if budget_seconds is None else float(budget_seconds)
     return tuner
 
 
@@ -454,7 +496,6 @@ def run_search(tuner, data: SearchData, *, verbose: int = 0) -> SearchReport:
 
     Wall time accumulates in the project folder, so a resumed search reports its total.
     """
-    start = time.perf_counter()
     tuner.search(
         data.x_search,
         data.y_search,
@@ -462,10 +503,9 @@ def run_search(tuner, data: SearchData, *, verbose: int = 0) -> SearchReport:
         epochs=tuner.max_epochs,
         verbose=verbose,
     )
-    seconds_file = Path(tuner.project_dir) / SEARCH_TIME
-    previous = json.loads(seconds_file.read_text())["seconds"] if seconds_file.exists() else 0.0
-    seconds = previous + time.perf_counter() - start
-    files.atomic_write_text(seconds_file, json.dumps({"seconds": seconds}))
+    seconds = tuner.seconds_spent()
+    files.atomic_write_text(Path(tuner.project_dir) / SEARCH_TIME, json.dumps({"seconds": seconds}))
+    tuner._started = None  # the file now holds this run's seconds
     return report(tuner, seconds)
 
 
@@ -502,6 +542,31 @@ def top_trials(tuner, n: int = 3) -> Any:
         for t in tuner.oracle.get_best_trials(n)
     }
     return pd.DataFrame(rows).T
+
+
+def trial_table(tuner) -> Any:
+    """Every trial of a search in the order it was created: status, score (validation
+    accuracy), the epochs it really ran (from the epoch log), for Hyperband the trial whose
+    checkpoint it continues (`continues`), then its hyperparameters. The prose about a search
+    (which trial won, which configurations repeat) is read from this table."""
+    import pandas as pd
+
+    ran = Counter(row["trial"] for row in tuner.epoch_log())
+    rows = {}
+    for trial_id in sorted(tuner.oracle.trials):
+        trial = tuner.oracle.trials[trial_id]
+        rows[trial_id] = {
+            "status": trial.status,
+            "score": None if trial.score is None else round(float(trial.score), 4),
+            "epochs_run": ran.get(trial_id, 0),
+            "continues": trial.hyperparameters.values.get("tuner/trial_id"),
+            **public_values(trial.hyperparameters),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    if frame.empty or frame["continues"].isna().all():
+        frame = frame.drop(columns="continues", errors="ignore")
+    frame.index.name = "trial"
+    return frame
 
 
 def public_values(hp: keras_tuner.HyperParameters) -> dict[str, Any]:
@@ -553,6 +618,47 @@ def retrain(
     )
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
     return model, history
+
+
+ANSWER_RECIPE = {"learning_rate": 1e-3, "batch_size": 64}  # Adam, no augmentation, no schedule
+
+
+def train_with_recipe(
+    model: keras.Model,
+    splits,
+    *,
+    epochs: int,
+    learning_rate: float = ANSWER_RECIPE["learning_rate"],
+    batch_size: int = ANSWER_RECIPE["batch_size"],
+    label: str = "",
+) -> dict[str, Any]:
+    """Train `model` with one recipe and test it once: Adam at a constant `learning_rate`,
+    categorical cross-entropy, `batch_size`, `epochs` epochs on `splits.x_train` (one-hot
+    labels), `splits.x_val` monitored. The defaults are the written answer's recipe, so that
+    two architectures can be compared with everything else equal.
+
+    Prints one line per epoch (prefixed by `label`) and returns test_accuracy, val_accuracy
+    (last epoch), epoch_seconds (median), params and the per-epoch `seconds`.
+    """
+    from dlhw.sequence_models import fit_and_test
+
+    positive_int(epochs, "epochs")
+    positive_int(batch_size, "batch_size")
+    if np.ndim(splits.y_train) != 2:
+        raise ValueError("splits need one-hot labels (N, 10): use mnist_splits(..., one_hot=True).")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    result = fit_and_test(model, splits, epochs=epochs, batch_size=batch_size, label=label)
+    return {
+        "test_accuracy": result.test_accuracy,
+        "val_accuracy": result.history["val_accuracy"][-1],
+        "epoch_seconds": result.seconds_per_epoch,
+        "params": result.params,
+        "seconds": result.epoch_seconds,
+    }
 
 
 def best_overall(reports: list[SearchReport]) -> SearchReport:
