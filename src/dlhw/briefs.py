@@ -164,8 +164,8 @@ TEMPLATES: dict[str, Brief] = {
             "averages {softmax_logit_spearman:.3f}; its division by the maximum returns "
             "{answer_nan_maps} NaN maps in the sanity check, ours none.",
             "Sanity and faithfulness: the randomisation check's Spearman correlation is "
-            "{randomization_spearman:.3f}; deleting the 10% of pixels Grad-CAM ranks first drops "
-            "the true-class probability by {deletion_drop_gradcam:.3f}, random pixels by "
+            "{randomization_spearman:.3f}; deleting the tenth of the pixels Grad-CAM ranks first "
+            "drops the true-class probability by {deletion_drop_gradcam:.3f}, random pixels by "
             "{deletion_drop_random:.3f}, but the brightest ink pixels by {deletion_drop_ink:.3f}: "
             "a 7x7 map cannot tell ink from the background beside it.",
         ),
