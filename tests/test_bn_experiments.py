@@ -82,15 +82,17 @@ def test_train_curves_and_step_time(tiny):
 
 
 @pytest.mark.slow
-def test_learning_rate_sweep_flags_divergence_and_resets(tiny):
-    frame = bx.learning_rate_sweep(tiny, learning_rates=(1e30, 0.1), norms=(None,), batch_size=16)
+def test_learning_rate_runs_flag_divergence_and_reset(tiny):
+    runs = bx.learning_rate_runs(tiny, learning_rates=(1e30, 0.1), norms=(None,), batch_size=16)
+    frame = bx.summarize_runs(runs, epochs=1, target=0.5)
     assert list(frame["norm"]) == ["plain", "plain"]
-    assert list(frame["diverged"]) == [True, False]
+    assert list(frame["diverged_at"].fillna(0)) == [1, 0]
     assert np.isnan(frame["val_accuracy"].iloc[0])
     # After the diverged run the model is reset: the 0.1 run equals one on a fresh model.
     fresh = bx.compile_sgd(bx.build_mlp(None, input_shape=(4, 4, 1)), 0.1)
     curves = bx.train_curves(fresh, tiny, epochs=1, batch_size=16)
     assert frame["val_accuracy"].iloc[1] == curves["val_accuracy"][-1]
+    assert runs[("plain", 0.1)]["kernel_norms"] == curves["kernel_norms"]
 
 
 @pytest.mark.slow

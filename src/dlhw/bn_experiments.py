@@ -1,7 +1,9 @@
 """Q6 experiments: the same MLP with and without normalisation, trained and timed on MNIST.
 
-(a) `build_mlp` + `train_curves` + `compare_step_times` + `epochs_to_target`: does BN make a step
-faster, or training converge in fewer epochs? (d) `batch_size_sweep`: validation accuracy after a
+(a) `build_mlp` + `learning_rate_runs` (`train_curves` at every rate of a grid) +
+`summarize_runs` + `best_learning_rate` + `compare_step_times`: does BN make a step faster, or
+training converge in fewer epochs and seconds, each model at its best rate? Do the weights grow
+(`kernel_norms`, `weight_norm_ratio`)? (d) `batch_size_sweep`: validation accuracy after a
 fixed number of examples seen, per batch size and normalisation (batch, layer, group), and
 `batch1_zero_gradient`: what a training batch of one does to a BN network. (e)
 `fc_bn_param_counts`: the parameter count of Dense(10 -> 20) followed by BatchNormalization.
@@ -296,33 +298,6 @@ def best_learning_rate(summary, norm: str) -> float:
         raise ValueError(f"no run of norm {norm!r} finished without diverging; lower the rates.")
     rows = rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True])
     return float(rows["learning_rate"].iloc[0])
-
-
-def learning_rate_sweep(
-    splits,
-    *,
-    learning_rates: tuple[float, ...],
-    norms: tuple[str | None, ...] = (None, "batch"),
-    epochs: int = 1,
-    batch_size: int = 128,
-    seed: int = 0,
-):
-    """Validation accuracy after `epochs` of plain SGD for every (norm, learning rate).
-
-    Returns a pandas DataFrame with columns norm ("plain" for None), learning_rate,
-    val_accuracy (NaN when the loss diverged) and diverged.
-    """
-    runs = learning_rate_runs(
-        splits,
-        learning_rates=learning_rates,
-        norms=norms,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-    )
-    frame = summarize_runs(runs, epochs=epochs, target=1.0)
-    frame["diverged"] = frame["diverged_at"].notna()
-    return frame[["norm", "learning_rate", "val_accuracy", "diverged"]]
 
 
 class _Restartable:
