@@ -353,6 +353,15 @@ class _BudgetMixin:
         before = json.loads(path.read_text())["seconds"] if path.exists() else 0.0
         return before + (0.0 if self._started is None else self.clock() - self._started)
 
+    def save_search_time(self) -> float:
+        """Write this search's total seconds (resumed runs included) to its folder; return them."""
+        seconds = self.seconds_spent()
+        files.atomic_write_text(
+            Path(self.project_dir) / SEARCH_TIME, json.dumps({"seconds": seconds})
+        )
+        self._started = None  # the file now holds this run's seconds
+        return seconds
+
     def out_of_time(self) -> bool:
         return self.budget_seconds is not None and self.seconds_spent() >= self.budget_seconds
 
@@ -503,10 +512,7 @@ def run_search(tuner, data: SearchData, *, verbose: int = 0) -> SearchReport:
         epochs=tuner.max_epochs,
         verbose=verbose,
     )
-    seconds = tuner.seconds_spent()
-    files.atomic_write_text(Path(tuner.project_dir) / SEARCH_TIME, json.dumps({"seconds": seconds}))
-    tuner._started = None  # the file now holds this run's seconds
-    return report(tuner, seconds)
+    return report(tuner, tuner.save_search_time())
 
 
 def report(tuner, seconds: float) -> SearchReport:
