@@ -52,3 +52,14 @@ def test_recurrent_trace_names_the_true_class_and_every_visible_rival():
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["3 (true)", "8"]
     plt.close(fig)
+
+
+def test_best_so_far_axis_shows_every_curve_from_its_first_epoch():
+    curves = {
+        "slow": (np.arange(1, 4), np.array([0.11, 0.9, 0.95])),
+        "fast": (np.arange(1, 4), np.array([0.96, 0.97, 0.98])),
+    }
+    fig = plots.plot_best_so_far(curves)
+    low, high = fig.axes[0].get_ylim()
+    assert low < 0.11 and high > 0.98
+    plt.close(fig)

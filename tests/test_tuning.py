@@ -98,6 +98,8 @@ def test_verdict_names_the_winner_and_the_gaps():
     text = tuning.verdict([rep("random", 0.98), rep("hyperband", 0.99)])
     assert text.startswith("hyperband won: best validation accuracy 0.9900")
     assert "random: 0.9800 (1.00 points behind)" in text
+    close = tuning.verdict([rep("random", 0.981849), rep("hyperband", 0.979151)])
+    assert "0.9792 (0.26 points behind)" in close  # 0.9818 - 0.9792, not 0.2698 rounded
     assert tuning.best_overall([rep("random", 0.98), rep("grid", 0.99)]).kind == "grid"
     with pytest.raises(ValueError, match="at least one"):
         tuning.best_overall([])
@@ -206,6 +208,41 @@ def test_the_epoch_budget_stops_a_search_that_may_run_more_trials(tmp_path, tiny
     assert tuner.oracle.max_trials == 6
     result = tuning.run_search(tuner, tiny)
     assert result.epochs == tuner.epochs_spent() == 3 and result.trials == 3
+
+
+def test_space_table_reports_each_search_and_its_best_models_size(tmp_path, tiny):
+    tuner = tuning.make_tuner(
+        "random", _CountingHyperModel(), budget_epochs=2, max_epochs=1, directory=tmp_path, seed=0
+    )
+    rep = tuning.run_search(tuner, tiny)
+    table = tuning.space_table({"tiny": (tuner, rep)})
+    assert table.index.tolist() == ["tiny"] and table.index.name == "space"
+    row = table.loc["tiny"]
+    assert row["best_val_accuracy"] == round(rep.best_val_accuracy, 4) and row["trials"] == 2
+    units = tuner.oracle.get_best_trials(1)[0].hyperparameters.values["units"]
+    assert row["best_params"] == 784 * units + units + units * 10 + 10  # the best trial's model
+    seconds = [r["seconds"] for r in tuner.epoch_log()]
+    assert row["epoch_seconds"] == round(float(np.median(seconds)), 2)
+
+
+def test_hyperband_estimates_put_both_formulas_beside_the_schedule():
+    six = tuning.hyperband_estimates(6, 3)
+    assert six["schedule"] == 36 and six["li_et_al"] == 24  # (1 + 1)**2 * 6
+    assert six["keras_tuner_docstring"] == pytest.approx(6 * (np.log(6) / np.log(3)) ** 2)
+    assert tuning.hyperband_estimates(9, 3)["li_et_al"] == 81  # (2 + 1)**2 * 9: exact log
+    assert tuning.hyperband_estimates(9, 3)["schedule"] == tuning.hyperband_budget(9, 3)[0]
+
+
+def test_parameter_breakdown_separates_the_model_from_the_optimizer_state():
+    model = tuning.CNNHyperModel().build(_hp({"batch_norm": True}))
+    before = tuning.parameter_breakdown(model)
+    assert before["model"] == model.count_params()
+    assert before["non_trainable"] > 0  # BatchNorm's moving statistics
+    x = np.zeros((4, 28, 28, 1), "float32")
+    model.fit(x, np.eye(10, dtype="float32")[:4], epochs=1, verbose=0)
+    after = tuning.parameter_breakdown(model)
+    assert after["optimizer"] >= 2 * after["trainable"]  # Adam: two moments per weight
+    assert after["summary_total"] == after["model"] + after["optimizer"]
 
 
 def test_resume_runs_only_the_missing_trials(tmp_path, tiny):

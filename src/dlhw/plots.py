@@ -131,14 +131,17 @@ def plot_best_so_far(
     title: str = "Best validation accuracy so far",
 ):
     """Q1: for each tuner, the best validation accuracy seen (E,) against the cumulative
-    epochs it has run (E,): equal budgets end at the same x."""
+    epochs it has run (E,): equal budgets end at the same x. The y axis starts below every
+    curve's first point, so that each curve is visible from its first epoch."""
     fig, (ax,) = _figure(1, 7.0, 3.4)
     for name, (epochs, best) in curves.items():
         ax.step(epochs, best, where="post", lw=1.5, label=name)
     ax.set(title=title, xlabel="cumulative epochs run", ylabel="best val accuracy")
-    finals = [best[-1] for _, best in curves.values() if len(best)]
-    if finals:  # zoom on the interesting part, keep early low values visible as a drop
-        ax.set_ylim(max(0.0, min(finals) - 0.03), min(1.0, max(finals) + 0.005))
+    values = [v for _, best in curves.values() for v in best if np.isfinite(v)]
+    if values:
+        low, high = min(values), max(values)
+        margin = max(0.005, 0.05 * (high - low))
+        ax.set_ylim(max(0.0, low - margin), min(1.0, high + margin))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()

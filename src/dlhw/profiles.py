@@ -38,6 +38,7 @@ class Profile:
     tuner_max_epochs: int  # Q1: epochs of one trial (Hyperband's max_epochs)
     tuner_train: int | None  # Q1: training images each trial trains on (final model: all)
     final_epochs: int  # Q1: retraining the best model
+    answer_epochs: int  # Q1: the answer's model and ours trained with the answer's recipe
     timing_repeats: int  # repeats of every timing measurement (the median is reported)
     max_sequence_length: int  # Q4: longest sequence in the latency sweep
     gradcam_images: int | None  # Q7: test images in the Grad-CAM speed and faithfulness checks
@@ -66,6 +67,7 @@ PROFILES: dict[str, Profile] = {
         tuner_max_epochs=1,
         tuner_train=None,
         final_epochs=1,
+        answer_epochs=1,
         timing_repeats=1,
         max_sequence_length=64,
         gradcam_images=64,
@@ -87,6 +89,7 @@ PROFILES: dict[str, Profile] = {
         tuner_max_epochs=3,
         tuner_train=6000,
         final_epochs=3,
+        answer_epochs=1,
         timing_repeats=3,
         max_sequence_length=256,
         gradcam_images=1000,
@@ -108,6 +111,7 @@ PROFILES: dict[str, Profile] = {
         tuner_max_epochs=6,
         tuner_train=12000,
         final_epochs=15,
+        answer_epochs=3,
         timing_repeats=5,
         max_sequence_length=1024,
         gradcam_images=None,

@@ -24,7 +24,21 @@ import numpy as np
 from dlhw import files, paths, profiles
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "Q1": ("test_accuracy", "params", "seed_answer_params", "search_minutes", "tuners"),
+    "Q1": (
+        "test_accuracy",
+        "params",
+        "seed_answer_params",
+        "search_minutes",
+        "tuners",
+        "final_epoch_seconds",
+        "answer_epochs",
+        "answer_model_test_accuracy",
+        "answer_model_epoch_seconds",
+        "same_recipe_test_accuracy",
+        "same_recipe_epoch_seconds",
+        "answer_space_best_val_accuracy",
+        "our_space_best_val_accuracy",
+    ),
     "Q2": (
         "max_abs_diff_simplernn",
         "max_abs_diff_lstm",

@@ -289,6 +289,21 @@ def hyperband_budget(max_epochs: int, factor: int = 3) -> tuple[int, int]:
     return epochs, trials
 
 
+def hyperband_estimates(max_epochs: int, factor: int = 3) -> dict[str, float]:
+    """Epochs of one Hyperband iteration three ways, so a page can put the formulas beside the
+    schedule: KerasTuner's docstring (max_epochs * log_factor(max_epochs)**2), Li et al.'s
+    (floor(log_factor(max_epochs)) + 1)**2 * max_epochs, and the real schedule
+    (`hyperband_budget`), which rounds every bracket's trials and epochs up."""
+    epochs, _ = hyperband_budget(max_epochs, factor)
+    log = math.log(max_epochs, factor)
+    brackets = math.floor(log + 1e-9) + 1  # 1e-9: log(9, 3) = 1.9999999999999998
+    return {
+        "keras_tuner_docstring": max_epochs * log**2,
+        "li_et_al": float(brackets**2 * max_epochs),
+        "schedule": float(epochs),
+    }
+
+
 class EpochLog(keras.callbacks.Callback):
     """Append one JSON line per finished epoch: trial id, validation accuracy, seconds."""
 
@@ -594,6 +609,45 @@ def comparison_table(reports: list[SearchReport]):
     return pd.DataFrame(rows).set_index("tuner")
 
 
+def space_table(searches: dict[str, tuple[Any, SearchReport]]) -> Any:
+    """One row per searched space (name -> (tuner, its report)): best validation accuracy,
+    epochs, trials (completed and failed), minutes, the median seconds of one epoch, and the
+    parameters of the best trial's model (rebuilt from its hyperparameters, not trained)."""
+    import pandas as pd
+
+    rows = {}
+    for name, (tuner, rep) in searches.items():
+        seconds = [row["seconds"] for row in tuner.epoch_log()]
+        best = tuner.oracle.get_best_trials(1)[0]
+        rows[name] = {
+            **rep.row(),
+            "failed": rep.failed_trials,
+            "epoch_seconds": round(float(np.median(seconds)), 2) if seconds else None,
+            "best_params": int(tuner.hypermodel.build(best.hyperparameters).count_params()),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "space"
+    return frame
+
+
+def parameter_breakdown(model: keras.Model) -> dict[str, int]:
+    """The numbers behind `model.summary()`: trainable and non-trainable weights (their sum is
+    `count_params()`, the model's size) and the optimizer's state, which the summary's
+    "Total params" adds once the model has trained (Adam: two moments per weight, plus its
+    step counters)."""
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    non_trainable = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    optimizer = model.optimizer
+    state = sum(int(np.prod(v.shape)) for v in optimizer.variables) if optimizer else 0
+    return {
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+        "model": trainable + non_trainable,
+        "optimizer": state,
+        "summary_total": trainable + non_trainable + state,
+    }
+
+
 # --------------------------------------------------------------------------- final model
 
 
@@ -675,7 +729,8 @@ def best_overall(reports: list[SearchReport]) -> SearchReport:
 
 
 def verdict(reports: list[SearchReport]) -> str:
-    """One sentence: which tuner found the best validation accuracy, at what cost, by how much."""
+    """One sentence: which tuner found the best validation accuracy, at what cost, by how much.
+    Gaps are differences of the 4-decimal values printed, so that they add up on the page."""
     if not reports:
         raise ValueError("verdict needs at least one SearchReport; got an empty list.")
     ranked = sorted(reports, key=lambda r: r.best_val_accuracy, reverse=True)
@@ -683,8 +738,8 @@ def verdict(reports: list[SearchReport]) -> str:
         f"{ranked[0].kind} won: best validation accuracy {ranked[0].best_val_accuracy:.4f} "
         f"after {ranked[0].epochs} epochs, {ranked[0].trials} trials, {ranked[0].minutes:.1f} min."
     ]
-    for other in ranked[1:]:
-        gap = 100 * (ranked[0].best_val_accuracy - other.best_val_accuracy)
+    for other in ranked[1:]:  # the gap between the printed (rounded) values: one number per fact
+        gap = 100 * (round(ranked[0].best_val_accuracy, 4) - round(other.best_val_accuracy, 4))
         lines.append(
             f"  {other.kind}: {other.best_val_accuracy:.4f} ({gap:.2f} points behind), "
             f"{other.epochs} epochs, {other.trials} trials, {other.minutes:.1f} min"
