@@ -245,6 +245,16 @@ def test_parameter_breakdown_separates_the_model_from_the_optimizer_state():
     assert after["summary_total"] == after["model"] + after["optimizer"]
 
 
+def test_a_resumed_tuner_says_so_without_an_absolute_path(tmp_path, tiny, capsys, monkeypatch):
+    monkeypatch.setattr(tuning.paths, "project_root", lambda: tmp_path)
+    args = {"budget_epochs": 1, "max_epochs": 1, "directory": tmp_path / "build", "seed": 0}
+    tuning.run_search(tuning.make_tuner("random", _CountingHyperModel(), **args), tiny)
+    capsys.readouterr()
+    tuning.make_tuner("random", _CountingHyperModel(), **args)  # resumes: overwrite=False
+    said = capsys.readouterr().out
+    assert "Reloading Tuner from build/random/tuner0.json" in said and str(tmp_path) not in said
+
+
 def test_resume_runs_only_the_missing_trials(tmp_path, tiny):
     first_model = _CountingHyperModel()
     args = {"max_epochs": 1, "directory": tmp_path, "seed": 3}

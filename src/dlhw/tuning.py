@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -415,6 +418,12 @@ def oracle_seed(seed: int) -> int:
     return int(seed) if seed else ZERO_SEED
 
 
+def _without_root(text: str) -> str:
+    """`text` with the project root's absolute path removed, so that a stored notebook's
+    output names paths relative to the project (`build/tuning/...`)."""
+    return text.replace(f"{paths.project_root()}{os.sep}", "")
+
+
 def make_tuner(
     kind: str,
     hypermodel,
@@ -482,7 +491,10 @@ def make_tuner(
             kwargs.update(hyperparameters=grid_space(), tune_new_entries=False)
     kwargs.update(tuner_kwargs)
     cls = type(f"Budgeted{_CLASSES[kind].__name__}", (_BudgetMixin, _CLASSES[kind]), {})
-    tuner = cls(hypermodel, **kwargs)
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        tuner = cls(hypermodel, **kwargs)
+    for line in said.getvalue().splitlines():  # "Reloading Tuner from <absolute path>"
+        print(_without_root(line))
     if kind == "hyperband" and max_trials is not None:
         tuner.oracle.max_trials = max_trials
     tuner.budget_epochs, tuner.max_epochs, tuner.kind = int(budget_epochs), max_epochs, kind
