@@ -261,6 +261,16 @@ def flops_per_image(model: keras.Model) -> int:
 # --------------------------------------------------------------------------- tuners
 
 
+def _brackets(max_epochs: int, factor: int) -> int:
+    """Hyperband's number of brackets: how many times `max_epochs` divides by `factor` down to
+    1, i.e. floor(log_factor(max_epochs)) + 1, counted without floating-point logarithms."""
+    n_brackets, e = 0, float(max_epochs)
+    while e >= 1:
+        e /= factor
+        n_brackets += 1
+    return n_brackets
+
+
 def hyperband_budget(max_epochs: int, factor: int = 3) -> tuple[int, int]:
     """(epochs, trials) of one Hyperband iteration as KerasTuner schedules it.
 
@@ -275,10 +285,7 @@ def hyperband_budget(max_epochs: int, factor: int = 3) -> tuple[int, int]:
     positive_int(max_epochs, "max_epochs")
     if not isinstance(factor, int) or factor < 2:
         raise ValueError(f"factor must be an integer >= 2, got {factor!r}.")
-    n_brackets, e = 0, float(max_epochs)
-    while e >= 1:
-        e /= factor
-        n_brackets += 1
+    n_brackets = _brackets(max_epochs, factor)
     end0 = math.ceil(1 + math.log(max_epochs, factor))
     epochs = trials = 0
     for s in range(n_brackets):
@@ -298,11 +305,9 @@ def hyperband_estimates(max_epochs: int, factor: int = 3) -> dict[str, float]:
     (floor(log_factor(max_epochs)) + 1)**2 * max_epochs, and the real schedule
     (`hyperband_budget`), which rounds every bracket's trials and epochs up."""
     epochs, _ = hyperband_budget(max_epochs, factor)
-    log = math.log(max_epochs, factor)
-    brackets = math.floor(log + 1e-9) + 1  # 1e-9: log(9, 3) = 1.9999999999999998
     return {
-        "keras_tuner_docstring": max_epochs * log**2,
-        "li_et_al": float(brackets**2 * max_epochs),
+        "keras_tuner_docstring": max_epochs * math.log(max_epochs, factor) ** 2,
+        "li_et_al": float(_brackets(max_epochs, factor) ** 2 * max_epochs),
         "schedule": float(epochs),
     }
 
