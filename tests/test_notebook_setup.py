@@ -65,3 +65,9 @@ def test_a_shared_setup_cell_is_stored_with_its_own_output(path):
     text = "".join(o.get("text", "") for o in first.outputs if o.get("output_type") == "stream")
     assert text.startswith("seed 42; profile full (")
     assert "%env DLHW_PROFILE=quick" in text and "make lab" in text
+
+
+def test_every_notebook_starts_with_the_shared_setup():
+    """One first cell for all: quiet logs, seeds and the profile banner come from one helper."""
+    missing = [p.stem for p in NOTEBOOKS if p not in SHARED]
+    assert not missing, f"first cell does not call session.start: {missing}"
