@@ -15,12 +15,13 @@ import shutil
 from pathlib import Path
 
 from dlhw import files, paths, profiles
+from dlhw.errors import DlhwError
 
 TEMPLATES = Path(__file__).parent / "templates"
 MATHJAX = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the config it ships
 
 
-class BookError(RuntimeError):
+class BookError(DlhwError, RuntimeError):
     """The book cannot be built (nbconvert or the MathJax copy missing, no notebooks)."""
 
 

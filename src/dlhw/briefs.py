@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlhw.errors import DlhwError
+
 HEADING = "## Answer in brief"
 README_START = "<!-- questions:start -->"
 README_END = "<!-- questions:end -->"
 
 
-class BriefError(ValueError):
+class BriefError(DlhwError, ValueError):
     """A template names a metric the results do not hold, or a notebook has no title cell."""
 
 

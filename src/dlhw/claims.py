@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlhw import paths, results
+from dlhw.errors import DlhwError
 
 VERSIONED = (
     "python",
@@ -63,7 +64,7 @@ _SKIP = re.compile(
 )
 
 
-class ClaimsError(ValueError):
+class ClaimsError(DlhwError, ValueError):
     """The claims cannot be checked (a missing results file, an unreadable notebook)."""
 
 

@@ -21,10 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dlhw import files, paths, profiles
-from dlhw.book import BookError
-from dlhw.briefs import BriefError
-from dlhw.claims import ClaimsError
-from dlhw.data import DataError
+from dlhw.errors import DlhwError
 
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
@@ -33,7 +30,7 @@ _NOTEBOOK = re.compile(r"^(Q\d+)_.+\.ipynb$")
 CELL_TIMEOUT = 3600  # seconds per cell: Q1's four searches took 40 minutes on 2 cores
 
 
-class CliError(Exception):
+class CliError(DlhwError):
     """A usage problem reported as one line, without a traceback."""
 
 
@@ -695,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, profiles.ProfileError, DataError, BriefError, ClaimsError, BookError) as exc:
+    except DlhwError as exc:  # every error raised on purpose; its message says what to do
         print(f"dlhw: error: {exc}", file=sys.stderr)
         return 2
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dlhw import paths
+from dlhw.errors import DlhwError
 
 MNIST_FILE = "mnist.npz"
 MSFT_FILE = "msft.csv"
@@ -39,7 +40,7 @@ RESTORE_HINT = (
 _verified: set[tuple[str, int, int]] = set()
 
 
-class DataError(RuntimeError):
+class DataError(DlhwError, RuntimeError):
     """A vendored data file is missing, corrupted or not shaped as expected."""
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from dlhw import files
+from dlhw.errors import DlhwError
 
 ENV_TUNER_ID = "KERASTUNER_TUNER_ID"
 ENV_ORACLE_IP = "KERASTUNER_ORACLE_IP"
@@ -39,7 +40,7 @@ EVENTS_FILE = "dlhw_events.jsonl"
 _METADATA_KEY = "dlhw-tuner-id"
 
 
-class DistributedError(ValueError):
+class DistributedError(DlhwError, ValueError):
     """A usage, connection or search-stopping problem, reported as one line (no traceback)."""
 
 

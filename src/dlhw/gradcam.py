@@ -20,13 +20,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dlhw.errors import DlhwError
+
 METHODS = ("gradcam", "gradcam++")
 # The class score differentiated: the pre-softmax logit (the paper), or the softmax probability
 # (the written answer's choice, kept to show what it changes).
 SCORES = ("logit", "probability")
 
 
-class GradCamError(ValueError):
+class GradCamError(DlhwError, ValueError):
     """Bad input to a Grad-CAM helper: the message names the argument and what it accepts."""
 
 

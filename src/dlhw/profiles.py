@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
+from dlhw.errors import DlhwError
+
 ENV_VAR = "DLHW_PROFILE"
 DEFAULT = "full"
 
 
-class ProfileError(ValueError):
+class ProfileError(DlhwError, ValueError):
     """An unknown profile name."""
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from dlhw import files, paths, profiles
+from dlhw.errors import DlhwError
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "Q1": (
@@ -95,7 +96,7 @@ _QUESTION = re.compile(r"^Q\d+$")
 _IMPORT_TIME = time.time()
 
 
-class ResultsError(ValueError):
+class ResultsError(DlhwError, ValueError):
     """Metrics that cannot be recorded (unknown question, missing keys, not JSON numbers)."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlhw.checks import positive_int
+from dlhw.errors import DlhwError
 
 PRICE_COLUMNS = ("Open", "High", "Low", "Close")
 NAIVE_FEATURES = ("DateOrdinal", "Open", "High", "Low", "Volume")
@@ -28,7 +29,7 @@ SPLIT_NAMES = ("train", "val", "test")
 Fitter = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
 
 
-class SeriesError(ValueError):
+class SeriesError(DlhwError, ValueError):
     """Bad input to a time-series helper (bad column, bad window size, empty split, ...)."""
 
 
