@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 N_BASELINE = 500  # images explained one at a time by the answer's function
@@ -29,11 +28,12 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, help="trained weights (.weights.h5) to load")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from dlhw import data, files, gradcam, models, repro, results
+    from dlhw import session  # first: quiet logs before TensorFlow loads
 
-    repro.seed_everything()
+    session.setup()
+    from dlhw import data, files, gradcam, models, results
+
     model = models.build_answer_cnn()
     if args.weights:
         model.load_weights(args.weights)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "results" / "sequence_latency.json"
@@ -27,15 +26,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+    from dlhw import session  # first: quiet logs before TensorFlow loads
+
+    session.setup()
     import tensorflow as tf
 
-    from dlhw import files, repro, results
-    from dlhw import sequence_models as sm
+    from dlhw import files, results, sequence_models as sm
 
-    repro.seed_everything()
-    tf.get_logger().setLevel("ERROR")
     lengths = sm.sweep_lengths(args.max_length)
     sweeps = {}
     for batch in args.batches:

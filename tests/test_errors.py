@@ -19,7 +19,11 @@ def _error_classes() -> list[type]:
     for info in pkgutil.walk_packages(dlhw.__path__, "dlhw."):
         module = importlib.import_module(info.name)
         for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Exception) and not issubclass(obj, Warning) and obj.__module__ == module.__name__:
+            if (
+                issubclass(obj, Exception)
+                and not issubclass(obj, Warning)
+                and obj.__module__ == module.__name__
+            ):
                 found.append(obj)
     return found
 

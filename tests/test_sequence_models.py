@@ -4,8 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlhw import profiles
-from dlhw import sequence_models as sm
+from dlhw import profiles, sequence_models as sm
 
 
 @pytest.mark.parametrize(

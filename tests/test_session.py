@@ -32,3 +32,21 @@ def test_start_seeds_reads_the_profile_and_prints(monkeypatch, capsys):
     assert capsys.readouterr().out.startswith(
         "seed 3; profile smoke (from DLHW_PROFILE): bn_epochs=1\n"
     )
+
+
+def test_setup_seeds_and_silences_without_printing(capsys):
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings():
+        assert session.setup(5) == 5
+        first = np.random.rand()
+        session.setup(5)
+        assert np.random.rand() == first  # seeded again, same draw
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.warn(
+                "Skipping variable loading for optimizer 'adam'", UserWarning, stacklevel=1
+            )
+        assert caught == []  # one of the known warnings, silenced
+    assert capsys.readouterr().out == ""  # scripts print their own lines

@@ -13,95 +13,20 @@ Inputs: x: (N, 28, 28, 1) or (N, 28, 28) float32 in [0, 1], y: (N,) integer labe
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
 
+from dlhw import timing
+from dlhw.bn_models import (  # re-exported (`x as x`): the notebook reads them as bx.<name>
+    NORMS as NORMS,
+    build_mlp as build_mlp,
+    check_norm,
+    compile_sgd as compile_sgd,
+    kernel_norms as kernel_norms,
+    weight_resetter,
+)
 from dlhw.checks import positive_int
-
-NORMS = (None, "batch", "layer", "group")
-
-
-def _check_norm(norm: str | None) -> None:
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
-
-
-def _norm_layer(norm: str, name: str, groups: int):
-    import keras
-
-    if norm == "batch":
-        return keras.layers.BatchNormalization(name=name)
-    if norm == "layer":
-        return keras.layers.LayerNormalization(name=name)
-    return keras.layers.GroupNormalization(groups=groups, name=name)
-
-
-def build_mlp(
-    norm: str | None = None,
-    *,
-    hidden: tuple[int, ...] = (256, 256, 256),
-    input_shape: tuple[int, ...] = (28, 28, 1),
-    n_classes: int = 10,
-    groups: int = 8,
-    seed: int = 0,
-):
-    """An MLP: Flatten, then per hidden layer Dense -> [norm] -> ReLU, then Dense(n_classes).
-
-    norm: None, "batch", "layer" or "group" (GroupNormalization with `groups` over the units).
-    With a norm the Dense layers drop their bias. Before BatchNorm that bias is redundant (BN
-    subtracts the batch mean and beta adds a constant back); before LayerNorm or GroupNorm it is
-    not (Ba et al. 2016, section 5.1), so Q6 (d) compares the three without it, on purpose, to
-    change one thing only. Seeded weights, so the runs with and without a norm start from the
-    same Dense kernels.
-    """
-    import keras
-
-    _check_norm(norm)
-    if not hidden or any(int(u) < 1 for u in hidden):
-        raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}.")
-    if norm == "group" and any(u % groups for u in hidden):
-        raise ValueError(f"every hidden width must be divisible by groups={groups}, got {hidden}.")
-    inputs = keras.Input(shape=input_shape, name="image")
-    h = keras.layers.Flatten(name="flatten")(inputs)
-    for i, units in enumerate(hidden):
-        init = keras.initializers.HeNormal(seed=seed + i)
-        h = keras.layers.Dense(
-            units, use_bias=norm is None, kernel_initializer=init, name=f"dense_{i}"
-        )(h)
-        if norm is not None:
-            h = _norm_layer(norm, f"{norm}_norm_{i}", groups)(h)
-        h = keras.layers.ReLU(name=f"relu_{i}")(h)
-    init = keras.initializers.GlorotUniform(seed=seed + len(hidden))
-    outputs = keras.layers.Dense(n_classes, kernel_initializer=init, name="logits")(h)
-    return keras.Model(inputs, outputs, name=f"mlp_{norm or 'plain'}")
-
-
-def compile_sgd(model, learning_rate: float, *, momentum: float = 0.0, steps_per_execution=1):
-    """Compile with plain SGD and sparse categorical cross-entropy on logits; return the model."""
-    import keras
-
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate}.")
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
-    return model
-
-
-def kernel_norms(model) -> list[float]:
-    """Frobenius norm of each Dense layer's kernel, from the input to the output."""
-    import keras
-
-    return [
-        float(np.linalg.norm(layer.kernel.numpy().astype("float64")))  # float32 overflows
-        for layer in model.layers
-        if isinstance(layer, keras.layers.Dense)
-    ]
 
 
 def train_curves(
@@ -119,12 +44,13 @@ def train_curves(
 
     positive_int(epochs, "epochs")
 
-    class _Monitor(keras.callbacks.Callback):
+    class _Monitor(timing.EpochTimer):
         def on_train_begin(self, logs=None):
             norms.append(kernel_norms(self.model))
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.start, self.epoch = time.perf_counter(), epoch
+            super().on_epoch_begin(epoch, logs)
+            self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
             loss = (logs or {}).get("loss")
@@ -132,11 +58,11 @@ def train_curves(
                 diverged.append(self.epoch + 1)
                 self.model.stop_training = True
 
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
+        def epoch_done(self, epoch, logs, seconds):
             norms.append(kernel_norms(self.model))
 
-    times: list[float] = []
+    monitor = _Monitor()
+    times = monitor.seconds
     norms: list[list[float]] = []
     diverged: list[int] = []
     keras.utils.set_random_seed(seed)
@@ -147,7 +73,7 @@ def train_curves(
         epochs=int(epochs),
         batch_size=batch_size,
         verbose=0,
-        callbacks=[_Monitor()],
+        callbacks=[monitor],
     )
     curves: dict[str, Any] = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     done = len(times) - (1 if diverged else 0)  # the epoch that diverged is not a result
@@ -203,35 +129,18 @@ def compare_step_times(
         raise ValueError(f"steps * batch_size = {n} exceeds the {len(x)} examples given.")
     positive_int(repeats, "repeats")
     x, y = x[:n], y[:n]
-    times: dict[str, list[float]] = {name: [] for name in models}
-    for repeat in range(int(repeats) + 1):
-        for name, model in models.items():
-            start = time.perf_counter()
-            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-            if repeat > 0:  # round 0 is the warm-up
-                times[name].append((time.perf_counter() - start) / int(steps))
-    return {
-        name: {"min": float(np.min(t)), "median": float(np.median(t))} for name, t in times.items()
+    runs = {
+        name: lambda model=model: model.fit(
+            x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False
+        )
+        for name, model in models.items()
     }
-
-
-def _resetter(model):
-    """Snapshot a compiled model's weights and optimizer state; return a function restoring both.
-
-    Resetting instead of rebuilding keeps Keras' traced train/test functions (their input spec
-    has a free batch dimension), so a sweep traces once per model, not once per setting.
-    """
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    weights = model.get_weights()
-    state = [v.numpy() for v in model.optimizer.variables]
-
-    def reset() -> None:
-        model.set_weights(weights)
-        for variable, value in zip(model.optimizer.variables, state, strict=True):
-            variable.assign(value)
-
-    return reset
+    times = timing.interleaved_seconds(runs, repeats, warmup_rounds=1)  # round 0: tracing
+    per_step = {name: [s / int(steps) for s in t] for name, t in times.items()}
+    return {
+        name: {"min": float(np.min(t)), "median": float(np.median(t))}
+        for name, t in per_step.items()
+    }
 
 
 def learning_rate_runs(
@@ -253,7 +162,7 @@ def learning_rate_runs(
     for norm in norms:
         shape = splits.x_train.shape[1:]
         model = compile_sgd(build_mlp(norm, input_shape=shape, seed=seed), learning_rates[0])
-        reset = _resetter(model)
+        reset = weight_resetter(model)
         for lr in learning_rates:
             reset()
             model.optimizer.learning_rate = float(lr)
@@ -314,7 +223,7 @@ class _Restartable:
             metrics=["accuracy"],
             steps_per_execution=50,
         )
-        self.reset = _resetter(self.model)
+        self.reset = weight_resetter(self.model)
         self.seed = seed
 
     def train(self, splits, *, batch_size: int, examples: int) -> dict[str, Any]:
@@ -373,7 +282,7 @@ def train_fixed_examples(
     accuracy (inference mode, i.e. BN's moving statistics), the last training loss and the
     number of steps.
     """
-    _check_norm(norm)
+    check_norm(norm)
     runner = _Restartable(norm, splits, learning_rate=learning_rate, hidden=hidden, seed=seed)
     return runner.train(splits, batch_size=batch_size, examples=examples)
 
@@ -399,7 +308,7 @@ def batch_size_sweep(
 
     rows = []
     for norm in norms:
-        _check_norm(norm)
+        check_norm(norm)
         runner = _Restartable(norm, splits, learning_rate=learning_rate, hidden=hidden, seed=seed)
         for batch_size in batch_sizes:
             result = runner.train(splits, batch_size=batch_size, examples=examples)

@@ -1,6 +1,7 @@
 """A notebook's set-up in one call: quiet logs, seeds, and the active profile said out loud.
 
-Every notebook's first code cell is `SEED, profile = session.start("field", ...)`. Importing
+Every notebook's first code cell is `SEED, profile = session.start("field", ...)`, and every
+benchmark script starts with `session.setup()`. Importing
 this module sets `TF_CPP_MIN_LOG_LEVEL` (unless already set), so it must come before the first
 TensorFlow import: TensorFlow reads it once, when it loads.
 """
@@ -55,11 +56,11 @@ def describe(profile: profiles.Profile, sizes: tuple[str, ...], seed: int) -> st
     return f"{first}\n{hint}"
 
 
-def start(*sizes: str, seed: int = repro.DEFAULT_SEED) -> tuple[int, profiles.Profile]:
-    """Silence the known warnings, seed everything, read the active profile and print both.
+def setup(seed: int = repro.DEFAULT_SEED) -> int:
+    """Silence the known warnings and TensorFlow's Python logger, and seed everything.
 
-    `sizes` names the profile fields this notebook uses, so the first output shows them.
-    Re-running the cell re-reads `DLHW_PROFILE`, so `%env DLHW_PROFILE=quick` takes effect.
+    What every notebook's first cell (through `start`) and every benchmark script does first;
+    returns the seed.
     """
     for rule in QUIET:
         warnings.filterwarnings("ignore", **rule)
@@ -67,6 +68,16 @@ def start(*sizes: str, seed: int = repro.DEFAULT_SEED) -> tuple[int, profiles.Pr
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # tracing notices, when one function per shape is intended
+    return seed
+
+
+def start(*sizes: str, seed: int = repro.DEFAULT_SEED) -> tuple[int, profiles.Profile]:
+    """`setup`, then read the active profile and print it with the sizes this notebook reads.
+
+    `sizes` names the profile fields this notebook uses, so the first output shows them.
+    Re-running the cell re-reads `DLHW_PROFILE`, so `%env DLHW_PROFILE=quick` takes effect.
+    """
+    seed = setup(seed)
     profile = profiles.current()
     print(describe(profile, sizes, seed))
     return seed, profile
