@@ -9,7 +9,7 @@ CELL_TIMEOUT ?= 600
 # Test processes (pytest-xdist): each notebook stays whole in one process (--dist loadfile).
 TEST_WORKERS ?= 2
 
-.PHONY: install run test lint full claims brief lab book python-check test-slow mutate
+.PHONY: install run test test-fast lint full claims brief lab book python-check test-slow mutate
 
 # Before .venv is made or reused: the interpreter asked for runs, is supported, and made .venv.
 python-check:
@@ -39,6 +39,10 @@ run: $(STAMP)
 test: $(STAMP)
 	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests notebooks -m "not slow" --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) -p no:cacheprovider -p no:randomly -n $(TEST_WORKERS) --dist loadfile
 	$(BIN)/dlhw claims --quiet
+
+## The unit tests alone (no notebooks, no slow tests), for the edit-test loop: under a minute.
+test-fast: $(STAMP)
+	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests -m "not slow" -q -p no:cacheprovider -p no:randomly -n $(TEST_WORKERS)
 
 ## The slow tests: trainings, subprocess clusters, every notebook cell run twice, the browser.
 test-slow: $(STAMP)

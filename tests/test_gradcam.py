@@ -350,14 +350,6 @@ def test_all_zero_maps_stay_zero_without_nan(images):
         assert np.isnan(gradcam.answer_grad_cam(images[:1], m, "conv")).all()
 
 
-def test_normalize_maps():
-    maps = np.array([[[0.0, 2.0], [1.0, 0.5]], [[0.0, 0.0], [0.0, 0.0]]])
-    out = gradcam.normalize_maps(maps)
-    np.testing.assert_allclose(out[0], [[0.0, 1.0], [0.5, 0.25]])
-    np.testing.assert_array_equal(out[1], 0.0)
-    assert out.dtype == np.float32
-
-
 def test_normalized_maps_peak_at_one(model, images):
     maps = gradcam.grad_cam(model, images)
     np.testing.assert_allclose(maps.reshape(6, -1).max(axis=1), 1.0, rtol=1e-6)
@@ -413,31 +405,6 @@ def test_gradcam_plus_plus_one_channel_is_the_activation():
     got = gradcam.grad_cam(m, x, 0, method="gradcam++")
     np.testing.assert_allclose(got, gradcam.normalize_maps(acts), rtol=1e-5, atol=1e-6)
     assert (gradcam.grad_cam(m, x, 1, method="gradcam++") == 0).all()  # negative weight
-
-
-# --------------------------------------------------------------------- plotting helpers
-
-
-def test_upsample_shapes_and_values():
-    maps = np.arange(2 * 3 * 3, dtype="float32").reshape(2, 3, 3)
-    up = gradcam.upsample(maps, (12, 12))
-    assert up.shape == (2, 12, 12)
-    assert up.min() >= maps.min() - 1e-6 and up.max() <= maps.max() + 1e-6
-    np.testing.assert_allclose(gradcam.upsample(np.full((3, 3), 0.4)), 0.4, rtol=1e-6)
-    assert gradcam.upsample(maps[0]).shape == (28, 28)
-    with pytest.raises(GradCamError, match=r"maps must be \(h, w\) or \(N, h, w\)"):
-        gradcam.upsample(np.zeros(3))
-
-
-def test_overlay_is_rgb_in_unit_range():
-    image = np.random.default_rng(0).random((28, 28, 1))
-    rgb = gradcam.overlay(image, np.random.default_rng(1).random((7, 7)))
-    assert rgb.shape == (28, 28, 3)
-    assert rgb.min() >= 0.0 and rgb.max() <= 1.0
-    blank = gradcam.overlay(np.zeros((28, 28)), np.zeros((7, 7)), alpha=0.0)
-    np.testing.assert_array_equal(blank, 0.0)
-    with pytest.raises(GradCamError, match=r"alpha must be in \[0, 1\], got 2"):
-        gradcam.overlay(image, np.zeros((7, 7)), alpha=2)
 
 
 # --------------------------------------------------------------------- sanity check

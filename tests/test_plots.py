@@ -63,3 +63,17 @@ def test_best_so_far_axis_shows_every_curve_from_its_first_epoch():
     low, high = fig.axes[0].get_ylim()
     assert low < 0.11 and high > 0.98
     plt.close(fig)
+
+
+def test_confusion_matrix_writes_every_nonzero_count_and_colours_only_errors():
+    y_true = np.array([0, 0, 0, 1, 2, 2])
+    y_pred = np.array([0, 0, 1, 1, 2, 0])
+    fig = plots.plot_confusion_matrix(y_true, y_pred, title="t")
+    ax = fig.axes[0]
+    cells = {(int(t.get_position()[1]), int(t.get_position()[0])): t for t in ax.texts}
+    assert {k: int(t.get_text()) for k, t in cells.items()} == {
+        (0, 0): 2, (0, 1): 1, (1, 1): 1, (2, 0): 1, (2, 2): 1
+    }  # fmt: skip
+    assert cells[(0, 0)].get_weight() == "bold" and cells[(0, 1)].get_weight() == "normal"
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[0, 1, 0], [0, 0, 0], [1, 0, 0]])
+    plt.close(fig)

@@ -290,21 +290,23 @@ def keras_batchnorm_reference(
 
 
 def compare_with_keras(
-    x: np.ndarray,
-    gamma: np.ndarray,
-    beta: np.ndarray,
-    running_mean: np.ndarray,
-    running_var: np.ndarray,
-    dout: np.ndarray,
-    *,
+    *arrays: np.ndarray,
     training: bool,
     eps: float = DEFAULT_EPS,
     momentum: float = DEFAULT_MOMENTUM,
 ) -> dict[str, float]:  # pragma: no mutate block
-    """Max |NumPy - Keras| in float32 for out, moving mean/var and dx, dgamma, dbeta; x: (N, D)."""
-    arrays = [np.asarray(a, dtype=np.float32) for a in (x, gamma, beta, running_mean, running_var)]
-    x32, g32, b32, rm32, rv32 = arrays
-    dout32 = np.asarray(dout, dtype=np.float32)
+    """Max |NumPy - Keras| in float32 for out, moving mean/var and dx, dgamma, dbeta.
+
+    `arrays` are `keras_batchnorm_reference`'s: x (N, D), gamma, beta, running_mean,
+    running_var (D,) and dout (N, D), in that order.
+    """
+    if len(arrays) != 6:
+        raise ValueError(
+            "compare_with_keras takes x, gamma, beta, running_mean, running_var, dout "
+            f"(6 arrays), got {len(arrays)}."
+        )
+    arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+    x32, g32, b32, rm32, rv32, dout32 = arrays
     bn_param = {
         "mode": "train" if training else "test",
         "eps": eps,

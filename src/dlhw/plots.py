@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from dlhw.images import overlay, upsample
+
 DPI = 80
 
 
@@ -17,6 +19,12 @@ def _figure(ncols: int = 1, width: float = 9.0, height: float = 3.2):
 
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), dpi=DPI, squeeze=False)
     return fig, axes[0]
+
+
+def _done(fig):
+    """Tighten the layout and return the figure: the last line of every plot."""
+    fig.tight_layout()
+    return fig
 
 
 # ------------------------------------------------------------------ Q3: time series
@@ -35,8 +43,7 @@ def plot_forecasts(
         ax.plot(dates, values, lw=1.0, alpha=0.85, label=name)
     ax.set(title=title, ylabel=ylabel)
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_split_ranges(dates: np.ndarray, values: np.ndarray, test_start: int, *, name: str):
@@ -55,8 +62,7 @@ def plot_split_ranges(dates: np.ndarray, values: np.ndarray, test_start: int, *,
     share = float(np.mean(test > train.max()))
     ax_hist.set(title=f"{share:.0%} of test values above the train max", xlabel=name)
     ax_hist.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_feature_scales(features: np.ndarray, names: Sequence[str], *, title: str):
@@ -69,8 +75,7 @@ def plot_feature_scales(features: np.ndarray, names: Sequence[str], *, title: st
     ax.set_xticks(range(1, len(names) + 1), list(names))
     ax.set_yscale("log")
     ax.set(title=title, ylabel="|value|, 1st-99th pct (log)")
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_residuals(dates: np.ndarray, residuals: np.ndarray, *, title: str):
@@ -85,8 +90,7 @@ def plot_residuals(dates: np.ndarray, residuals: np.ndarray, *, title: str):
     ax_hist.axvline(0, color="black", lw=0.8)
     ax_hist.set(title="residual distribution")
     ax_hist.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_window_spans(
@@ -105,23 +109,16 @@ def plot_window_spans(
     leak: a training window that covers a test window's days."""
     fig, (ax,) = _figure(1, 9.0, 3.4)
     shown = np.arange(first, min(first + count, len(start)))
+    width = float(np.clip(100 / len(shown), 0.8, 2.2))
     for (name, positions), colour in zip(
         groups.items(), ("tab:blue", "tab:red", "lightgray", "tab:green"), strict=False
     ):
-        mask = np.isin(shown, np.asarray(positions))
-        ax.hlines(
-            shown[mask],
-            start[shown[mask]],
-            target_row[shown[mask]],
-            color=colour,
-            lw=float(np.clip(100 / len(shown), 0.8, 2.2)),
-            label=name,
-        )
+        rows = shown[np.isin(shown, np.asarray(positions))]
+        ax.hlines(rows, start[rows], target_row[rows], color=colour, lw=width, label=name)
     ax.set(title=title, xlabel="row (trading day): first input to target", ylabel="window")
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 # ------------------------------------------------------------------ Q1: tuner comparison
@@ -144,45 +141,39 @@ def plot_best_so_far(
         ax.set_ylim(max(0.0, low - margin), min(1.0, high + margin))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
     """Q1: counts of true class (rows) against predicted class (columns); y_*: (N,) ints.
     The diagonal is omitted from the colour scale so that the few errors stand out."""
+    from sklearn.metrics import confusion_matrix
+
     fig, (ax,) = _figure(1, 4.6, 4.0)
     n = int(max(y_true.max(), y_pred.max())) + 1
-    counts = np.zeros((n, n), dtype=int)
-    np.add.at(counts, (y_true, y_pred), 1)
+    counts = confusion_matrix(y_true, y_pred, labels=np.arange(n))
     errors = counts.copy()
     np.fill_diagonal(errors, 0)
     ax.imshow(errors, cmap="Reds")
-    for i in range(n):
-        for j in range(n):
-            if counts[i, j]:
-                weight = "bold" if i == j else "normal"
-                dark = errors[i, j] > errors.max() / 2
-                color = "white" if dark else "black"
-                ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=6, weight=weight,
-                        color=color)  # fmt: skip
+    for i, j in np.argwhere(counts):  # the non-zero cells, row by row
+        weight = "bold" if i == j else "normal"
+        color = "white" if errors[i, j] > errors.max() / 2 else "black"
+        ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=6, weight=weight,
+                color=color)  # fmt: skip
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set(title=title, xlabel="predicted", ylabel="true")
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 # ------------------------------------------------------------------ Q7: Grad-CAM
 def _grid(n_rows: int, n_cols: int, cell: float = 1.05):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(
-        n_rows, n_cols, figsize=(0.9 + cell * n_cols, 0.25 + cell * n_rows), dpi=DPI, squeeze=False
-    )
+    size = (0.9 + cell * n_cols, 0.25 + cell * n_rows)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=size, dpi=DPI, squeeze=False)
     for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
     return fig, axes
 
 
@@ -192,8 +183,7 @@ def _titled(fig, axes, titles: Sequence[str] | None, suptitle: str | None):
         axes[0, c].set_title(title, fontsize=8)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_image_rows(
@@ -207,10 +197,15 @@ def plot_image_rows(
     n_cols = max(len(images) for images in rows.values())
     fig, axes = _grid(len(rows), n_cols)
     for r, (name, images) in enumerate(rows.items()):
-        axes[r, 0].set_ylabel(name, fontsize=8)
-        for c, image in enumerate(images):
-            axes[r, c].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
+        _image_row(axes[r], name, images)
     return _titled(fig, axes, titles, suptitle)
+
+
+def _image_row(axes, name: str, images) -> None:
+    """Grey images (N, H, W[, 1]) in a row of axes, `name` on the left."""
+    axes[0].set_ylabel(name, fontsize=8)
+    for ax, image in zip(axes, images, strict=False):
+        ax.imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
 
 
 def plot_gradcam_rows(
@@ -223,13 +218,9 @@ def plot_gradcam_rows(
 ):
     """Q7: the images (N, H, W[, 1]) in the first row, then one row per map set (N, h, w),
     each map upsampled bilinearly and laid over its image (jet: red = high), with a colour bar."""
-    from dlhw.gradcam import overlay, upsample
-
     size = np.asarray(images).shape[1:3]
     fig, axes = _grid(1 + len(maps), len(images))
-    axes[0, 0].set_ylabel("image", fontsize=8)
-    for c, image in enumerate(images):
-        axes[0, c].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
+    _image_row(axes[0], "image", images)
     for r, (name, row) in enumerate(maps.items(), start=1):
         axes[r, 0].set_ylabel(name, fontsize=8)
         for c, (image, cam) in enumerate(zip(images, upsample(row, size), strict=True)):
@@ -247,10 +238,8 @@ def _map_colorbar(fig, axes, cmap: str = "jet") -> None:
 
     fig.subplots_adjust(right=0.9)
     top, bottom = axes[0, -1].get_position().y1, axes[-1, -1].get_position().y0
-    bar = fig.colorbar(
-        ScalarMappable(Normalize(0.0, 1.0), cmap=cmap),
-        cax=fig.add_axes([0.915, bottom, 0.012, top - bottom]),
-    )
+    cax = fig.add_axes([0.915, bottom, 0.012, top - bottom])
+    bar = fig.colorbar(ScalarMappable(Normalize(0.0, 1.0), cmap=cmap), cax=cax)
     bar.set_label("map / its max", fontsize=7)
     bar.ax.tick_params(labelsize=7)
 
@@ -266,8 +255,7 @@ def plot_training_curves(history: Mapping[str, Sequence[float]], *, title: str =
         ax.set(title=f"{title} {metric}".strip(), xlabel="epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 # ------------------------------------------------------------------ Q2 / Q4: recurrent networks
@@ -282,23 +270,16 @@ def plot_recurrent_trace(
     """Q2: a digit (28, 28) read row by row, then one heatmap per entry of `panels` (T, H):
     units on the y axis, time steps on the x axis; optionally the class probabilities (T, 10)
     after each step, with the true `label` drawn thick and every class that reaches 0.2 named."""
-    import matplotlib.pyplot as plt
-
     n = 1 + len(panels) + (probabilities is not None)
-    fig, axes = plt.subplots(1, n, figsize=(2.3 * n + 0.6, 2.8), dpi=DPI, squeeze=False)
-    axes = axes[0]
+    fig, axes = _figure(n, 2.3 * n + 0.6, 2.8)
     axes[0].imshow(np.asarray(image).squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
     axes[0].set(title="input (row = step)", xlabel="pixel", ylabel="step")
     for ax, (name, values) in zip(axes[1:], panels.items(), strict=False):
         values = np.asarray(values)
         low = -1.0 if values.min() < 0 else 0.0
+        cmap = "RdBu_r" if low < 0 else "viridis"
         shown = ax.imshow(
-            values.T,
-            aspect="auto",
-            cmap="RdBu_r" if low < 0 else "viridis",
-            vmin=low,
-            vmax=1.0,
-            interpolation="nearest",
+            values.T, aspect="auto", cmap=cmap, vmin=low, vmax=1.0, interpolation="nearest"
         )
         ax.set(title=name, xlabel="step", ylabel="unit")
         fig.colorbar(shown, ax=ax, fraction=0.05)
@@ -320,34 +301,24 @@ def plot_recurrent_trace(
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_latency_loglog(
-    seconds: Mapping[str, Mapping[int, float]],
-    slopes: Mapping[str, float],
-    *,
-    title: str = "",
+    seconds: Mapping[str, Mapping[int, float]], slopes: Mapping[str, float], *, title: str = ""
 ):
     """Q4: forward-pass seconds against sequence length on log-log axes, one line per model
     (`seconds`: model -> {length: seconds}), each labelled with its fitted slope."""
-    fig, axes = _figure(1, 5.5, 3.4)
-    ax = axes[0]
+    fig, (ax,) = _figure(1, 5.5, 3.4)
     for name, by_length in seconds.items():
         lengths = np.array(sorted(by_length))
         values = np.array([by_length[n] for n in lengths])
-        ax.loglog(
-            lengths,
-            values * 1e3,
-            marker="o",
-            label=f"{name} (slope {slopes.get(name, float('nan')):.2f})",
-        )
+        label = f"{name} (slope {slopes.get(name, float('nan')):.2f})"
+        ax.loglog(lengths, values * 1e3, marker="o", label=label)
     ax.set(xlabel="sequence length (steps)", ylabel="forward pass (ms)", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 # ------------------------------------------------------------------ Q6: batch normalisation
@@ -371,8 +342,7 @@ def plot_bn_learning_curves(
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_weight_norms(
@@ -401,8 +371,7 @@ def plot_weight_norms(
     ymax = max(ax.get_ylim()[1] for ax in axes)
     for ax in axes:
         ax.set_ylim(0.0, ymax)
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_accuracy_by_setting(
@@ -417,8 +386,7 @@ def plot_accuracy_by_setting(
 ):
     """Q6 (a), (d): `y` against `x` (e.g. batch size or learning rate) with one line per value
     of `hue` (e.g. the normalisation), from a long-format DataFrame; NaN points are skipped."""
-    fig, axes = _figure(1, 5.5, 3.4)
-    ax = axes[0]
+    fig, (ax,) = _figure(1, 5.5, 3.4)
     for name, group in frame.groupby(hue, sort=False):
         group = group.sort_values(x)
         ax.plot(group[x], group[y], marker="o", label=str(name))
@@ -427,5 +395,4 @@ def plot_accuracy_by_setting(
     ax.set(xlabel=xlabel or x, ylabel=y.replace("_", " "), title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _done(fig)

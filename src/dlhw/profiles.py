@@ -73,49 +73,30 @@ FULL = Profile(
     max_sequence_length=1024,
     gradcam_images=None,
 )
-# `quick` is `full` made smaller and `smoke` is `quick` made smaller: each says what it changes.
-QUICK = replace(
-    FULL,
-    name="quick",
-    mnist_train=12000,
-    mnist_test=2000,
-    cnn_epochs=3,
-    rnn_epochs=2,
-    compare_epochs=1,
-    bn_epochs=3,
-    bn_sweep_examples=4096,
-    lstm_epochs=10,
-    walk_forward_folds=4,
-    tuner_trials=4,
-    tuner_budget_epochs=12,
-    tuner_max_epochs=3,
-    tuner_train=6000,
-    final_epochs=3,
-    answer_epochs=1,
-    timing_repeats=3,
-    max_sequence_length=256,
-    gradcam_images=1000,
-)
-SMOKE = replace(
-    QUICK,
-    name="smoke",
-    mnist_train=1024,
-    mnist_test=256,
-    val_fraction=0.2,
-    cnn_epochs=1,
-    rnn_epochs=1,
-    bn_epochs=1,
-    bn_sweep_examples=256,
-    lstm_epochs=1,
-    tuner_trials=2,
-    tuner_budget_epochs=2,
-    tuner_max_epochs=1,
-    tuner_train=None,
-    final_epochs=1,
-    timing_repeats=1,
-    max_sequence_length=64,
-    gradcam_images=64,
-)
+# The smaller profiles are `full` with these sizes replaced: field -> (quick, smoke).
+SMALLER = {
+    "mnist_train": (12000, 1024),
+    "mnist_test": (2000, 256),
+    "val_fraction": (0.1, 0.2),
+    "cnn_epochs": (3, 1),
+    "rnn_epochs": (2, 1),
+    "compare_epochs": (1, 1),
+    "bn_epochs": (3, 1),
+    "bn_sweep_examples": (4096, 256),
+    "lstm_epochs": (10, 1),
+    "walk_forward_folds": (4, 4),
+    "tuner_trials": (4, 2),
+    "tuner_budget_epochs": (12, 2),
+    "tuner_max_epochs": (3, 1),
+    "tuner_train": (6000, None),
+    "final_epochs": (3, 1),
+    "answer_epochs": (1, 1),
+    "timing_repeats": (3, 1),
+    "max_sequence_length": (256, 64),
+    "gradcam_images": (1000, 64),
+}
+QUICK = replace(FULL, name="quick", **{field: sizes[0] for field, sizes in SMALLER.items()})
+SMOKE = replace(FULL, name="smoke", **{field: sizes[1] for field, sizes in SMALLER.items()})
 PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, QUICK, FULL)}
 
 
