@@ -21,7 +21,7 @@ import pytest
 from browser import Browser, find_chromium
 
 from dlhw import book, paths
-from dlhw.cli import discover
+from dlhw.runner import discover
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,9 +1,9 @@
-"""dlhw.checks: the shared positive-integer validation."""
+"""dlhw.checks: the shared integer validation."""
 
 import numpy as np
 import pytest
 
-from dlhw.checks import positive_int
+from dlhw.checks import non_negative_int, positive_int
 
 
 def test_accepts_python_and_numpy_integers():
@@ -23,3 +23,10 @@ def test_custom_error_class():
 
     with pytest.raises(MyError):
         positive_int(0, "n", MyError)
+
+
+def test_non_negative_accepts_zero_and_rejects_with_the_argument_name():
+    assert non_negative_int(0, "seed") == 0 and type(non_negative_int(np.int32(4), "s")) is int
+    for bad in (-1, 1.0, True, None):
+        with pytest.raises(ValueError, match=f"seed must be a non-negative integer, got {bad!r}"):
+            non_negative_int(bad, "seed")

@@ -10,7 +10,8 @@ import time
 import nbformat
 import pytest
 
-from dlhw import briefs, cli
+from dlhw import briefs, cli, runner
+from dlhw.data import DataError
 
 
 def _notebook(path, *sources, title="A test notebook"):
@@ -99,7 +100,7 @@ def test_in_place_refuses_other_profiles_unless_forced(folder, capsys, monkeypat
     assert cli.main(["run", "--notebooks", str(folder), "--force"]) == 2
     assert "--force only applies to --in-place" in capsys.readouterr().err
     ran = []
-    monkeypatch.setattr(cli, "_run_all", lambda *args: ran.append(args) or 0)
+    monkeypatch.setattr(runner, "run_all", lambda *args, **kwargs: ran.append(args) or 0)
     assert cli.main(["run", "--notebooks", str(folder), "--in-place", "--force"]) == 0
     assert len(ran) == 1
 
@@ -119,7 +120,7 @@ def test_a_second_refresh_is_refused_while_one_runs(folder, tmp_path, capsys, mo
         sleeper.wait()
     # a lock left by a process that died is taken over, and released at the end
     ran = []
-    monkeypatch.setattr(cli, "_run_all", lambda *args: ran.append(lock.exists()) or 0)
+    monkeypatch.setattr(runner, "run_all", lambda *args, **kwargs: ran.append(lock.exists()) or 0)
     assert cli.main(["run", "--notebooks", str(folder), "--in-place"]) == 0
     assert ran == [True] and not lock.exists()
 
@@ -284,9 +285,26 @@ def test_tune_rejects_a_negative_seed(capsys):
     assert "must be a non-negative integer, got '-1'" in capsys.readouterr().err
 
 
+def test_tune_shows_settings_fields_as_flags():
+    said = "role='worker' needs chief=HOST:PORT; `worker_id` and `max_retries`, overwrite=True"
+    assert cli._as_flags(said) == (
+        "--role worker needs --chief HOST:PORT; --worker-id and --max-retries, --overwrite"
+    )
+    assert cli._as_flags("max_trials=4 (this process: 9)") == "max_trials=4 (this process: 9)"
+
+
+def test_tune_defaults_come_from_the_settings():
+    from dlhw import tuning
+
+    args = cli.build_parser().parse_args(["tune"])
+    defaults = tuning.TuneSettings()
+    assert (args.kind, args.seed, args.max_retries) == (defaults.kind, defaults.seed, 1)
+    assert (args.worker_timeout, args.heartbeat) == (defaults.worker_timeout, defaults.heartbeat)
+
+
 def test_data_errors_are_one_line(monkeypatch, capsys):
     def broken(args):
-        raise cli.DataError("data/mnist.npz: file not found")
+        raise DataError("data/mnist.npz: file not found")
 
     monkeypatch.setattr(cli, "cmd_list", broken)
     assert cli.main(["list"]) == 2

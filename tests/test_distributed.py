@@ -1,4 +1,4 @@
-"""dlhw.distributed: roles and their errors, the fault-tolerant chief, and real processes.
+"""dlhw.tuning.distributed: roles and their errors, the fault-tolerant chief, and real processes.
 
 The process tests start a chief and workers over 127.0.0.1 with a tiny hypermodel defined
 here (this file is also their entry point: `python tests/test_distributed.py --role ...`).
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from dlhw import distributed as dist
+from dlhw.tuning import _keras_tuner as kt, distributed as dist
+from dlhw.tuning.distributed import chief
 
 HERE = Path(__file__).resolve()
 PROJECT = "tiny"
@@ -72,6 +73,13 @@ def tiny_data():
     x = rng.normal(size=(64, 4)).astype("float32")
     y = x @ np.array([1.0, -2.0, 0.5, 0.0], dtype="float32")
     return (x[:48], y[:48]), {"validation_data": (x[48:], y[48:]), "epochs": 2, "verbose": 0}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """An unused TCP port on `host`, chosen by the operating system."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def main(argv=None) -> int:
@@ -190,7 +198,7 @@ def start_chief(
     bound by the chief seconds later: if another process took it in between (the chief exits
     saying the port "is not available"), start again on a new one."""
     for _ in range(tries):
-        port = dist.free_port()
+        port = free_port()
         proc = launch(port)
         deadline = time.monotonic() + EXIT_TIMEOUT
         while proc.poll() is None and time.monotonic() < deadline:
@@ -243,20 +251,23 @@ def test_roles_set_the_keras_tuner_environment():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"role": "worker", "worker_id": 0}, "--role worker needs --chief HOST:PORT"),
-        ({"role": "worker", "chief": "h:1"}, "--role worker needs --worker-id"),
-        ({"role": "worker", "chief": "h", "worker_id": 0}, "--chief must be HOST:PORT"),
+        ({"role": "worker", "worker_id": 0}, "role='worker' needs chief=HOST:PORT"),
+        ({"role": "worker", "chief": "h:1"}, "role='worker' needs worker_id=N"),
+        ({"role": "worker", "chief": "h", "worker_id": 0}, "`chief` must be HOST:PORT"),
         ({"role": "worker", "chief": "h:70000", "worker_id": 0}, "port must be a port number"),
-        ({"role": "worker", "chief": "h:1", "worker_id": -1}, "--worker-id must be an integer"),
-        ({"role": "worker", "chief": "h:1", "worker_id": 0, "port": 5}, "--port cannot be used"),
-        ({"role": "chief"}, "--role chief needs --port"),
-        ({"role": "chief", "port": 0}, "--port must be a port number in 1..65535"),
+        (
+            {"role": "worker", "chief": "h:1", "worker_id": -1},
+            "`worker_id` must be a non-negative integer",
+        ),
+        ({"role": "worker", "chief": "h:1", "worker_id": 0, "port": 5}, "`port` cannot be used"),
+        ({"role": "chief"}, "role='chief' needs port=P"),
+        ({"role": "chief", "port": 0}, "`port` must be a port number in 1..65535"),
         (
             {"role": "chief", "port": 80, "worker_id": 1},
-            "--worker-id cannot be used with --role chief",
+            "`worker_id` cannot be used with role='chief'",
         ),
         ({"role": None, "port": 80}, "cannot be used with a local search"),
-        ({"role": "boss"}, "--role must be one of chief, worker"),
+        ({"role": "boss"}, "`role` must be one of chief, worker"),
     ],
 )
 def test_bad_role_options_are_named(kwargs, message):
@@ -274,12 +285,12 @@ def test_port_in_use_is_reported():
             dist.DistributedError, match=f"port {port} on 127.0.0.1 is not available"
         ):
             dist.check_port_free("127.0.0.1", port)
-    dist.check_port_free("127.0.0.1", dist.free_port())
+    dist.check_port_free("127.0.0.1", free_port())
 
 
 def test_worker_without_a_chief_fails_fast():
     with pytest.raises(dist.DistributedError, match="no chief answered at 127.0.0.1"):
-        dist.wait_for_chief("127.0.0.1", dist.free_port(), timeout=0.5)
+        dist.wait_for_chief("127.0.0.1", free_port(), timeout=0.5)
 
 
 def test_settings_must_match(tmp_path):
@@ -291,15 +302,15 @@ def test_settings_must_match(tmp_path):
     dist.check_settings(tmp_path, {**settings, "max_trials": 9})  # the chief decides that
     with pytest.raises(dist.DistributedError, match="inconsistent options: .*kind='random'"):
         dist.check_settings(tmp_path, {**settings, "kind": "bayesian"})
-    with pytest.raises(dist.DistributedError, match="--overwrite"):
+    with pytest.raises(dist.DistributedError, match="overwrite=True"):
         dist.write_settings(tmp_path, {**settings, "seed": 2}, resume=True)
     dist.write_settings(tmp_path, {**settings, "seed": 2}, resume=False)
-    with pytest.raises(dist.DistributedError, match="holds: random; is --kind the chief's"):
+    with pytest.raises(dist.DistributedError, match="holds: random; is `kind` the chief's"):
         dist.check_settings(tmp_path.parent / "bayesian", settings)
 
 
 def test_strategy_choice_on_cpu():
-    with pytest.raises(dist.DistributedError, match="--strategy must be one of auto, none"):
+    with pytest.raises(dist.DistributedError, match="`strategy` must be one of auto, none"):
         dist.choose_strategy("tpu")
     assert dist.choose_strategy("none") is None
     assert dist.choose_strategy("auto") is None  # no GPU here (MirroredStrategy with >= 2)
@@ -313,47 +324,63 @@ def test_strategy_choice_on_cpu():
 
 class FakeContext:
     def __init__(self, tuner_id=None):
-        self.metadata = () if tuner_id is None else ((dist._METADATA_KEY, tuner_id),)
+        self.metadata = () if tuner_id is None else ((chief.METADATA_KEY, tuner_id),)
 
     def invocation_metadata(self):
         return self.metadata
 
 
+class FakeClock:
+    """Seconds that pass only when a test says so (`advance`) or the code sleeps."""
+
+    def __init__(self):
+        self.now, self.slept = 1000.0, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def _servicer(tmp_path, trials=3, max_retries=0):
     tuner = tiny_tuner(tmp_path, trials, max_retries=max_retries)
-    lines = []
-    dist.install_progress(tuner.oracle, lines.append)
-    events = tmp_path / "events.jsonl"
-    servicer = dist._make_servicer(
-        tuner.oracle, worker_timeout=5.0, idle_wait=0.0, events=events, log=lines.append
+    lines, clock = [], FakeClock()
+    servicer = chief.Servicer(
+        tuner.oracle,
+        worker_timeout=5.0,
+        idle_wait=0.25,
+        log=lines.append,
+        clock=clock,
+        sleep=clock.sleep,
     )
     return tuner.oracle, servicer, lines
 
 
-def _silence(servicer, tuner_id):
-    """Make `tuner_id` look silent for a minute, far past the 5 s timeout: no sleeping."""
-    servicer.last_seen[tuner_id] = time.monotonic() - 60.0
+def _silence(servicer, *alive):
+    """A minute passes, far past the 5 s timeout, in which only the `alive` workers call."""
+    servicer.clock.advance(60.0)
+    for tuner_id in alive:
+        request = kt.service().GetBestTrialsRequest(num_trials=0)  # a heartbeat
+        servicer.GetBestTrials(request, FakeContext(tuner_id))
 
 
 def _create(servicer, tuner_id):
-    from keras_tuner.src import protos
-    from keras_tuner.src.engine.trial import Trial
-
-    request = protos.get_service().CreateTrialRequest(tuner_id=tuner_id)
-    return Trial.from_proto(servicer.CreateTrial(request, FakeContext(tuner_id)).trial)
+    request = kt.service().CreateTrialRequest(tuner_id=tuner_id)
+    return kt.Trial.from_proto(servicer.CreateTrial(request, FakeContext(tuner_id)).trial)
 
 
 def _end(servicer, oracle, trial_id, tuner_id, loss=1.0):
-    from keras_tuner.src import protos
-
-    svc = protos.get_service()
+    svc = kt.service()
     servicer.UpdateTrial(
         svc.UpdateTrialRequest(trial_id=trial_id, metrics={"val_loss": loss}, step=0),
         FakeContext(tuner_id),
     )
-    from keras_tuner.src.engine.trial import Trial
-
-    trial = Trial.from_proto(oracle.get_trial(trial_id).to_proto())  # the worker's copy
+    trial = kt.Trial.from_proto(oracle.get_trial(trial_id).to_proto())  # the worker's copy
     trial.status = "COMPLETED"
     servicer.EndTrial(svc.EndTrialRequest(trial=trial.to_proto()), FakeContext(tuner_id))
 
@@ -365,11 +392,11 @@ def test_lost_worker_trial_is_retried_by_another(tmp_path):
     t1 = _create(servicer, "worker1").trial_id
     _end(servicer, oracle, t1, "worker1", loss=0.5)
     idle = _create(servicer, "worker1")  # budget spent but t0 still running: wait, don't stop
-    assert idle.status == "IDLE"
+    assert idle.status == "IDLE" and servicer.clock.slept == [0.25]  # the idle wait
     assert "worker1" in oracle.tuner_ids and not servicer.stop_triggered
-    _silence(servicer, "worker0")  # worker0 went silent; worker1 was seen just now
+    _silence(servicer, "worker1")  # worker0 went silent; worker1 kept calling
     servicer.reap()
-    assert "worker0" not in oracle.tuner_ids and oracle._retry_queue == [t0]
+    assert "worker0" not in oracle.tuner_ids and kt.retry_queue(oracle) == [t0]
     assert _create(servicer, "worker1").trial_id == t0  # the retry goes to the live worker
     _end(servicer, oracle, t0, "worker0")  # a late report from the lost worker: ignored
     assert oracle.trials[t0].status == "RUNNING"
@@ -386,12 +413,12 @@ def test_lost_worker_trial_is_recorded_failed_without_retries(tmp_path):
     t0 = _create(servicer, "worker0").trial_id
     servicer.reap()
     assert oracle.trials[t0].status == "RUNNING"  # seen just now: not lost
-    _silence(servicer, "worker0")
+    _silence(servicer)
     servicer.reap()
     assert oracle.trials[t0].status == "FAILED"
     assert "worker worker0 lost: no heartbeat" in oracle.trials[t0].message
     assert oracle.end_order == [t0] and not oracle.ongoing_trials
-    saved = json.loads((Path(oracle._project_dir) / f"trial_{t0}" / "trial.json").read_text())
+    saved = json.loads((kt.project_dir(oracle) / f"trial_{t0}" / "trial.json").read_text())
     assert saved["status"] == "FAILED"
 
 
@@ -399,11 +426,11 @@ def test_lost_worker_trial_is_recorded_failed_without_retries(tmp_path):
 def test_late_result_of_a_queued_trial_is_adopted(tmp_path):
     oracle, servicer, _ = _servicer(tmp_path, trials=2, max_retries=1)
     t0 = _create(servicer, "worker0").trial_id
-    _silence(servicer, "worker0")
+    _silence(servicer)
     servicer.reap()  # worker0 was only slow (e.g. a network partition)
-    assert oracle._retry_queue == [t0]
+    assert kt.retry_queue(oracle) == [t0]
     _end(servicer, oracle, t0, "worker0", loss=0.3)  # nobody took the retry yet: keep it
-    assert oracle.trials[t0].status == "COMPLETED" and oracle._retry_queue == []
+    assert oracle.trials[t0].status == "COMPLETED" and kt.retry_queue(oracle) == []
 
 
 @pytest.mark.slow
@@ -515,8 +542,8 @@ def test_a_port_taken_before_the_chief_binds_it_is_retried(cluster, monkeypatch)
         busy.listen()
         taken = busy.getsockname()[1]
         offered = iter([taken])  # the first port offered is taken by the time the chief binds
-        real = dist.free_port
-        monkeypatch.setattr(dist, "free_port", lambda host="127.0.0.1": next(offered, 0) or real())
+        real = free_port
+        monkeypatch.setitem(globals(), "free_port", lambda: next(offered, 0) or real())
         cluster.chief("--trials", "1")
         assert cluster.port not in (None, taken)  # the chief on `taken` exited; retried
     cluster.worker(0)
@@ -579,3 +606,39 @@ def test_restarted_chief_resumes_without_rerunning(cluster):
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- KerasTuner's internals behind one door ----------------------------------------------
+
+
+def test_keras_tuner_versions_outside_the_range_are_refused():
+    kt.check_version("1.4.7")
+    kt.check_version("1.4.8")
+    for version in ("1.4.0", "1.5.0", "2.0.1"):
+        with pytest.raises(kt.KerasTunerVersionError, match=r"keras-tuner >=1\.4\.7,<1\.5"):
+            kt.check_version(version)
+
+
+def test_keras_tuner_patches_are_scoped():
+    from keras_tuner.src.distribute import oracle_client
+    from keras_tuner.src.engine import conditions
+
+    timeout, to_proto = oracle_client.TIMEOUT, conditions.Parent.to_proto
+    with kt.client_timeout(7.0), kt.quiet_condition_print():
+        assert oracle_client.TIMEOUT == 7.0 and conditions.Parent.to_proto is not to_proto
+    assert oracle_client.TIMEOUT == timeout and conditions.Parent.to_proto is to_proto
+
+
+def test_only_one_module_reaches_into_keras_tuner():
+    src = HERE.parents[1] / "src"
+    users = [p.relative_to(src) for p in src.rglob("*.py") if "keras_tuner.src" in p.read_text()]
+    assert users == [Path("dlhw/tuning/_keras_tuner.py")]
+
+
+def test_tune_names_the_settings_fields():
+    from dlhw import tuning
+
+    with pytest.raises(dist.DistributedError, match="role='worker' needs chief=HOST:PORT"):
+        tuning.tune(tuning.TuneSettings(role="worker", worker_id=1))
+    with pytest.raises(tuning.TuningError, match="`trials` must be a positive integer, got 0"):
+        tuning.tune(tuning.TuneSettings(trials=0))

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from dlhw import paths
-from dlhw.cli import discover
+from dlhw.runner import discover
 
 NOTEBOOKS = list(discover(paths.notebooks_dir()).values())  # the committed ones, Q1 first
 

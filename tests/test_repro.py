@@ -26,6 +26,7 @@ def _train_once(seed):
     return model.get_weights()
 
 
+@pytest.mark.slow  # trains a model
 def test_seeded_trainings_are_identical(deterministic):
     first, second = _train_once(3), _train_once(3)
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))

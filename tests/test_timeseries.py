@@ -282,6 +282,7 @@ def test_walk_forward_refits_on_the_past_only():
 
 
 # ------------------------------------------------------------------ the Keras model
+@pytest.mark.slow  # trains a model
 def test_lstm_shape_parameters_and_forecast():
     model = ts.build_lstm(10, 4, units=8)
     assert model.count_params() == 4 * (8 * (4 + 8) + 8) + 9
@@ -295,6 +296,7 @@ def test_lstm_shape_parameters_and_forecast():
         ts.forecast_returns(parts, model="gru")
 
 
+@pytest.mark.slow  # trains a model
 def test_answer_fix_scales_with_the_future_and_holdout_scores():
     frame = make_frame(random_walk(160, seed=6))
     answer = ts.answer_fix_data(frame, 10)

@@ -187,6 +187,7 @@ class _CountingHyperModel(keras_tuner.HyperModel):
         return model
 
 
+@pytest.mark.slow  # trains a model
 def test_budget_is_counted_in_epochs_really_run(tmp_path, tiny):
     tuner = tuning.make_tuner(
         "hyperband", _CountingHyperModel(), budget_epochs=4, max_epochs=2, directory=tmp_path,
@@ -199,6 +200,7 @@ def test_budget_is_counted_in_epochs_really_run(tmp_path, tiny):
     assert set(result.row()) == {"best_val_accuracy", "epochs", "trials", "minutes"}
 
 
+@pytest.mark.slow  # trains a model
 def test_the_epoch_budget_stops_a_search_that_may_run_more_trials(tmp_path, tiny):
     """`max_trials` allows 6 one-epoch trials; the budget of 3 epochs stops it after 3."""
     tuner = tuning.make_tuner(
@@ -210,6 +212,7 @@ def test_the_epoch_budget_stops_a_search_that_may_run_more_trials(tmp_path, tiny
     assert result.epochs == tuner.epochs_spent() == 3 and result.trials == 3
 
 
+@pytest.mark.slow  # trains a model
 def test_space_table_reports_each_search_and_its_best_models_size(tmp_path, tiny):
     tuner = tuning.make_tuner(
         "random", _CountingHyperModel(), budget_epochs=2, max_epochs=1, directory=tmp_path, seed=0
@@ -233,6 +236,7 @@ def test_hyperband_estimates_put_both_formulas_beside_the_schedule():
     assert tuning.hyperband_estimates(9, 3)["schedule"] == tuning.hyperband_budget(9, 3)[0]
 
 
+@pytest.mark.slow  # trains a model
 def test_parameter_breakdown_separates_the_model_from_the_optimizer_state():
     model = tuning.CNNHyperModel().build(_hp({"batch_norm": True}))
     before = tuning.parameter_breakdown(model)
@@ -245,6 +249,7 @@ def test_parameter_breakdown_separates_the_model_from_the_optimizer_state():
     assert after["summary_total"] == after["model"] + after["optimizer"]
 
 
+@pytest.mark.slow  # trains a model
 def test_a_resumed_tuner_says_so_without_an_absolute_path(tmp_path, tiny, capsys, monkeypatch):
     monkeypatch.setattr(tuning.paths, "project_root", lambda: tmp_path)
     args = {"budget_epochs": 1, "max_epochs": 1, "directory": tmp_path / "build", "seed": 0}
@@ -255,6 +260,7 @@ def test_a_resumed_tuner_says_so_without_an_absolute_path(tmp_path, tiny, capsys
     assert "Reloading Tuner from build/random/tuner0.json" in said and str(tmp_path) not in said
 
 
+@pytest.mark.slow  # trains a model
 def test_resume_runs_only_the_missing_trials(tmp_path, tiny):
     first_model = _CountingHyperModel()
     args = {"max_epochs": 1, "directory": tmp_path, "seed": 3}
@@ -271,6 +277,7 @@ def test_resume_runs_only_the_missing_trials(tmp_path, tiny):
     assert sorted(again.oracle.trials) == ["0", "1", "2", "3"]
 
 
+@pytest.mark.slow  # trains a model
 def test_every_trial_gets_a_clean_session_and_failures_do_not_stop_the_search(tmp_path, tiny):
     model = _CountingHyperModel(fail_on=6)
     space = keras_tuner.HyperParameters()
@@ -299,6 +306,7 @@ def test_search_data_uses_the_profile_subset():
     assert tuning.tuning_dir(smoke).parts[-3:] == ("build", "tuning", "smoke")
 
 
+@pytest.mark.slow  # trains a model
 def test_retrain_builds_the_values_from_scratch(tiny):
     values = {"head": "global_avg", "learning_rate": 1e-3, "batch_size": 16}
     model, history = tuning.retrain(
@@ -308,6 +316,7 @@ def test_retrain_builds_the_values_from_scratch(tiny):
     assert model.optimizer.learning_rate.numpy() == pytest.approx(0.0, abs=1e-7)  # decayed
 
 
+@pytest.mark.slow  # trains a model
 def test_retrain_learns_a_separable_task(tiny):
     """A marker pixel per class: retraining the chosen values must actually fit it."""
     x, y = tiny.x_search.copy(), tiny.y_search
@@ -336,6 +345,7 @@ def test_sklearn_tuner_searches_two_model_families(tmp_path):
         tuning.make_sklearn_tuner(max_trials=2, directory=tmp_path, seed=0, folds=1)
 
 
+@pytest.mark.slow  # trains a model
 def test_top_trials_table(tmp_path, tiny):
     tuner = tuning.make_tuner(
         "random", _CountingHyperModel(), budget_epochs=2, max_epochs=1, directory=tmp_path, seed=0
@@ -405,6 +415,7 @@ def test_trial_table_lists_every_trial_with_its_epochs_and_parent():
     assert "continues" not in plain.columns  # not a Hyperband search
 
 
+@pytest.mark.slow  # trains a model
 def test_train_with_recipe_uses_the_answers_optimizer_batch_and_epochs(capsys):
     from dlhw.data import MnistSplits
 
@@ -442,13 +453,13 @@ class _TenSecondEpochs(_CountingHyperModel):
         return model.fit(*args, callbacks=[Tick(), *(callbacks or [])], **kwargs)
 
 
+@pytest.mark.slow  # trains a model
 def test_a_wall_clock_budget_stops_the_trial_running_and_the_search(tmp_path, tiny):
     now = [0.0]
     tuner = tuning.make_tuner(
         "random", _TenSecondEpochs(now), budget_epochs=6, max_epochs=2, directory=tmp_path,
-        seed=0, budget_seconds=25,
+        seed=0, budget_seconds=25, clock=lambda: now[0],
     )  # fmt: skip
-    tuner.clock = lambda: now[0]
     result = tuning.run_search(tuner, tiny)
     # trial 1: 2 epochs (20 s); trial 2 reaches 30 s after its first epoch and stops there;
     # no third trial, although the epoch budget allowed 3 trials of 2 epochs.

@@ -103,7 +103,7 @@ def build(output: Path | None = None, notebooks: Path | None = None) -> Path:
     import nbformat
     from nbconvert.filters import markdown2html
 
-    from dlhw.cli import discover
+    from dlhw.runner import discover
 
     output = Path(output or paths.build_dir() / "book")
     found = discover(Path(notebooks or paths.notebooks_dir()))

@@ -69,7 +69,7 @@ TEMPLATES: dict[str, Brief] = {
     ),
     "Q2": Brief(
         "Q2, recurrent networks from first principles",
-        "`dlhw.recurrent`",
+        "`dlhw.recurrent`, `dlhw.sequence_models`",
         "Do SimpleRNN, LSTM and GRU written in NumPy compute what Keras computes, and how do "
         "they do on sequential MNIST?",
         (
@@ -110,7 +110,7 @@ TEMPLATES: dict[str, Brief] = {
     ),
     "Q4": Brief(
         "Q4, CNN versus RNN",
-        "`dlhw.sequence_models`",
+        "`dlhw.sequence_models`, `dlhw.sequence_costs`",
         "Do CNNs have fewer parameters than RNNs, and which runs in parallel over a sequence?",
         (
             "Neither family's parameter count depends on the sequence length; which is larger "
@@ -136,7 +136,7 @@ TEMPLATES: dict[str, Brief] = {
     ),
     "Q6": Brief(
         "Q6, batch normalisation by hand",
-        "`dlhw.batchnorm`, `dlhw.gradcheck`",
+        "`dlhw.batchnorm`, `dlhw.gradcheck`, `dlhw.bn_experiments`",
         "How does batch normalisation compute its forward and backward passes, and what does "
         "it change in training?",
         (

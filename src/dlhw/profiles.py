@@ -16,10 +16,6 @@ ENV_VAR = "DLHW_PROFILE"
 DEFAULT = "full"
 
 
-class ProfileError(DlhwError, ValueError):
-    """An unknown profile name."""
-
-
 @dataclass(frozen=True)
 class Profile:
     """Sizes for one profile. `None` for a subset means "all of it"."""
@@ -51,6 +47,10 @@ class Profile:
         return n_available if value is None else min(int(value), n_available)
 
 
+class ProfileError(DlhwError, ValueError):
+    """An unknown profile name."""
+
+
 FULL = Profile(
     name="full",
     mnist_train=None,
@@ -75,25 +75,30 @@ FULL = Profile(
 )
 # The smaller profiles are `full` with these sizes replaced: field -> (quick, smoke).
 SMALLER = {
+    # the MNIST subsets every question reads
     "mnist_train": (12000, 1024),
     "mnist_test": (2000, 256),
     "val_fraction": (0.1, 0.2),
+    # epochs of Q7's CNN, Q2's RNNs, Q4's five models, Q6's MLPs, Q3's LSTMs
     "cnn_epochs": (3, 1),
     "rnn_epochs": (2, 1),
     "compare_epochs": (1, 1),
     "bn_epochs": (3, 1),
-    "bn_sweep_examples": (4096, 256),
     "lstm_epochs": (10, 1),
-    "walk_forward_folds": (4, 4),
+    # Q1's searches and trainings
     "tuner_trials": (4, 2),
     "tuner_budget_epochs": (12, 2),
     "tuner_max_epochs": (3, 1),
     "tuner_train": (6000, None),
     "final_epochs": (3, 1),
     "answer_epochs": (1, 1),
-    "timing_repeats": (3, 1),
+    # the other questions' experiment sizes
+    "bn_sweep_examples": (4096, 256),
+    "walk_forward_folds": (4, 4),
     "max_sequence_length": (256, 64),
     "gradcam_images": (1000, 64),
+    # repeats of every timing (the median is reported)
+    "timing_repeats": (3, 1),
 }
 QUICK = replace(FULL, name="quick", **{field: sizes[0] for field, sizes in SMALLER.items()})
 SMOKE = replace(FULL, name="smoke", **{field: sizes[1] for field, sizes in SMALLER.items()})

@@ -1,0 +1,265 @@
+"""Executing the question notebooks: find them, run each in a fresh kernel with progress and
+the notebook's own lines live, never let a failed run replace a good notebook, and allow one
+refresh of the committed notebooks at a time. `dlhw run` (in `dlhw.cli`) drives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dlhw import files, paths
+from dlhw.errors import DlhwError
+
+_NOTEBOOK = re.compile(r"^(Q\d+)_.+\.ipynb$")
+CELL_TIMEOUT = 3600  # seconds per cell: Q1's four searches took 40 minutes on 2 cores
+
+
+class RunError(DlhwError):
+    """A missing notebook folder or question, or a refresh already running, said in one line."""
+
+
+def discover(folder: Path) -> dict[str, Path]:
+    """Return the question notebooks in `folder` (`Q<n>_<title>.ipynb`), keyed by question."""
+    if not folder.is_dir():
+        raise RunError(f"notebook folder {folder} does not exist.")
+    found = {}
+    for path in folder.glob("Q*.ipynb"):
+        match = _NOTEBOOK.match(path.name)
+        if match:
+            found[match.group(1)] = path
+    return dict(sorted(found.items(), key=lambda item: int(item[0][1:])))
+
+
+def select(available: dict[str, Path], wanted: list[str]) -> dict[str, Path]:
+    """Pick the notebooks named in `wanted` ("Q7", "q7" or "7"); all of them when empty."""
+    if not wanted:
+        return available
+    chosen = {}
+    for item in wanted:
+        key = "Q" + item.upper().lstrip("Q")
+        if key not in available:
+            valid = ", ".join(available) or "none"
+            raise RunError(f"no notebook for question {item!r}; available: {valid}.")
+        chosen[key] = available[key]
+    return chosen
+
+
+def title(path: Path) -> str:
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("# ").strip()
+    return ""
+
+
+def _error_summary(notebook, exc: Exception) -> str:
+    """A few lines naming the failing cell and its error."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                source = cell.source.strip().splitlines()
+                head = "\n".join("    " + line for line in source[:3])
+                return (
+                    f"  cell {index}:\n{head}\n  {output.get('ename')}: "
+                    f"{str(output.get('evalue'))[:500]}"
+                )
+    return f"  {type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500]}"
+
+
+def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, float, Any]:
+    """Execute one notebook in a fresh kernel started with `env`.
+
+    Returns (ok, error, seconds, notebook); the caller decides where the executed notebook
+    goes, so that a failed run never replaces a good one. Ctrl-C shuts the kernel down and
+    propagates as KeyboardInterrupt."""
+    import nbformat
+    from nbclient import NotebookClient
+    from tqdm.auto import tqdm
+
+    notebook = nbformat.read(path, as_version=4)
+    n_code = sum(1 for cell in notebook.cells if cell.cell_type == "code")
+    bar = tqdm(total=n_code, desc=f"  {path.stem}", unit="cell", leave=False, file=sys.stderr)
+
+    def advance(**_: object) -> None:
+        bar.update(1)
+
+    class LiveClient(NotebookClient):
+        """Shows the notebook's own printed lines (trials, epochs) under the bar as they come,
+        so that a cell running for minutes is seen to progress."""
+
+        def output(self, outs, msg, display_id, cell_index):
+            content = msg.get("content", {})
+            if msg.get("msg_type") == "stream" and content.get("name") == "stdout":
+                for line in content.get("text", "").splitlines():
+                    if line.strip():
+                        tqdm.write(f"    {line[:160]}", file=sys.stderr)
+            return super().output(outs, msg, display_id, cell_index)
+
+    client = LiveClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_executed=advance,
+        extra_arguments=[
+            # Load TensorFlow while the kernel starts, so that its C++ start-up lines (the
+            # oneDNN notice, written before TF_CPP_MIN_LOG_LEVEL is read) stay out of the cells.
+            "--IPKernelApp.exec_lines=import tensorflow",
+            # No "running over TCP without encryption" warning on the console (loopback only).
+            "--IPKernelApp.log_level=ERROR",
+        ],
+    )
+    start = time.perf_counter()
+    ok, error = True, ""
+    try:
+        client.execute(env=env)
+    except KeyboardInterrupt:
+        _shutdown(client)
+        raise
+    except Exception as exc:  # CellExecutionError, CellTimeoutError, DeadKernelError
+        ok, error = False, _error_summary(notebook, exc)
+    finally:
+        bar.close()
+    # While a kernel runs, nbclient 0.11 handles SIGINT and SIGTERM itself: it shuts the
+    # kernel down, records that here, and reports the running cell as failed. That is an
+    # interrupt, not a failed notebook: pass it on as one.
+    if getattr(client, "_async_cleanup_kernel_future", None) is not None:
+        raise KeyboardInterrupt
+    return ok, error, time.perf_counter() - start, notebook
+
+
+def _shutdown(client) -> None:
+    """Stop the kernel of an interrupted run (nbclient may not get to it)."""
+    from jupyter_core.utils import run_sync
+
+    manager = getattr(client, "km", None)
+    if manager is None:
+        return
+    try:
+        run_sync(manager.shutdown_kernel)(now=True)
+    except Exception:  # already gone
+        pass
+
+
+@contextmanager
+def refresh_lock(folder: Path) -> Iterator[Path]:
+    """Hold `folder/refresh.lock` while the committed notebooks are refreshed; refuse when a
+    live process holds it. A lock left by a process that died is taken over."""
+    import psutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / "refresh.lock"
+    for _ in range(3):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = json.loads(lock.read_text(encoding="utf-8"))
+                pid = int(holder["pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                holder, pid = {}, -1
+            if pid > 0 and pid != os.getpid() and psutil.pid_exists(pid):
+                raise RunError(
+                    f"another refresh is running on this tree: pid {pid}, started "
+                    f"{holder.get('started', '?')}: {holder.get('command', '?')}. Wait for it "
+                    f"to finish or stop it; its lock is {lock}."
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a process that is gone
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(
+                {
+                    "pid": os.getpid(),
+                    "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "command": " ".join(sys.argv),
+                },
+                stream,
+            )
+        break
+    else:
+        raise RunError(f"could not take the refresh lock {lock}; remove it if no run is active.")
+    try:
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def run_all(
+    chosen: dict[str, Path],
+    *,
+    profile: str,
+    env: dict[str, str],
+    record_dir: Path,
+    timeout: int = CELL_TIMEOUT,
+    in_place: bool = False,
+    output_dir: Path | None = None,
+) -> int:
+    """Execute the `chosen` notebooks one after the other, print the results table, and
+    return the exit status (0, 1 when a notebook failed, 130 on Ctrl-C). With `in_place` an
+    executed notebook replaces its source, unless it failed; otherwise copies go to
+    `output_dir` (default build/notebooks/)."""
+    from tqdm.auto import tqdm
+
+    from dlhw import results
+
+    failed, done = {}, []
+    print(f"Profile {profile}: running {', '.join(chosen)}", file=sys.stderr)
+    failed_dir = paths.build_dir() / "notebooks"
+    output_dir = failed_dir if output_dir is None else output_dir
+    try:
+        for question, path in tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr):
+            started = time.time()
+            ok, error, seconds, notebook = execute(path, timeout, env)
+            recorded = record_dir / profile / f"{question}.json"
+            if ok and recorded.is_file() and recorded.stat().st_mtime >= started:
+                render_brief(question, notebook, recorded)
+            if in_place and not ok:
+                target = failed_dir / path.name
+                note = f"; {path} left unchanged, the failed run's copy is {target}"
+            else:
+                target, note = (path if in_place else Path(output_dir) / path.name), ""
+            files.atomic_write_notebook(notebook, target)
+            status = "ok" if ok else "FAILED"
+            tqdm.write(f"{question} {status} in {seconds:.0f} s -> {target}{note}", file=sys.stderr)
+            done.append(question)
+            if not ok:
+                failed[question] = error
+                tqdm.write(error, file=sys.stderr)
+    except KeyboardInterrupt:
+        rest = [q for q in chosen if q not in done]
+        print(
+            f"\ninterrupted: finished {', '.join(done) or 'none'}; not finished "
+            f"{', '.join(rest)} (their notebooks and results are as they were).",
+            file=sys.stderr,
+        )
+        return 130
+    print(results.markdown_table(profile, questions=chosen, stale=failed, folder=record_dir))
+    print(f"results recorded in {record_dir}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def render_brief(question: str, notebook, recorded: Path) -> bool:
+    """Render `question`'s "Answer in brief" from the results file `recorded` into
+    `notebook`; a question without a template is left alone. Returns whether it changed."""
+    from dlhw import briefs
+
+    if question not in briefs.TEMPLATES:
+        return False
+    source = paths.relative(recorded)
+    metrics = briefs.load_payload(recorded)["metrics"]
+    return briefs.set_brief(notebook, briefs.render_brief(question, metrics, str(source)))
