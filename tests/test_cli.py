@@ -323,3 +323,19 @@ def test_compare_command_exit_status_follows_the_results(tmp_path, capsys):
     assert "Q7.test_accuracy: 0.9 != 0.8" in capsys.readouterr().out
     assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "empty")]) == 2
     assert "holds no recorded results" in capsys.readouterr().err
+
+
+def test_tune_refuses_bad_settings_before_importing_keras():
+    """A typo costs a fraction of a second and prints no TensorFlow banner: the settings are
+    checked before anything imports Keras."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom dlhw import cli\ncode = cli.main(['tune', '--trials', '0'])\n"
+        "print(code, 'keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == ["2", "False", "False"]
+    assert done.stderr == "dlhw: error: --trials must be a positive integer, got 0.\n"

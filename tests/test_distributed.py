@@ -460,7 +460,7 @@ def test_default_strategy_is_accepted(tmp_path):
         (["--chief", "h:1"], "--chief cannot be used with a local search"),
         (["--role", "worker", "--chief", "h:1", "--worker-id", "0", "--overwrite"], "--overwrite"),
         (["--trials", "0"], "--trials must be a positive integer, got 0"),
-        (["--max-retries", "-1"], "--max-retries must be >= 0"),
+        (["--max-retries", "-1"], "--max-retries must be a non-negative integer, got -1"),
         (["--heartbeat", "40"], "--worker-timeout (60.0 s) must be at least twice --heartbeat"),
     ],
 )
@@ -604,10 +604,6 @@ def test_restarted_chief_resumes_without_rerunning(cluster):
     assert cluster.result("chief2")["completed"] == 4
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 # --- KerasTuner's internals behind one door ----------------------------------------------
 
 
@@ -642,3 +638,7 @@ def test_tune_names_the_settings_fields():
         tuning.tune(tuning.TuneSettings(role="worker", worker_id=1))
     with pytest.raises(tuning.TuningError, match="`trials` must be a positive integer, got 0"):
         tuning.tune(tuning.TuneSettings(trials=0))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

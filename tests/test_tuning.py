@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlhw import profiles, tuning
+from dlhw import paths, profiles, tuning
 
 
 def _hp(values):
@@ -251,7 +251,7 @@ def test_parameter_breakdown_separates_the_model_from_the_optimizer_state():
 
 @pytest.mark.slow  # trains a model
 def test_a_resumed_tuner_says_so_without_an_absolute_path(tmp_path, tiny, capsys, monkeypatch):
-    monkeypatch.setattr(tuning.paths, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(paths, "project_root", lambda: tmp_path)
     args = {"budget_epochs": 1, "max_epochs": 1, "directory": tmp_path / "build", "seed": 0}
     tuning.run_search(tuning.make_tuner("random", _CountingHyperModel(), **args), tiny)
     capsys.readouterr()

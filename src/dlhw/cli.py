@@ -18,6 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from dlhw import files, paths, profiles, runner, tuning
+from dlhw.checks import non_negative_int
 from dlhw.errors import DlhwError
 from dlhw.runner import CELL_TIMEOUT, discover
 
@@ -196,14 +197,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def _non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0 (a seed)."""
+    """argparse type: an integer >= 0 (a seed), checked by `checks.non_negative_int`."""
     try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
+        return non_negative_int(int(text), "the value")
+    except ValueError:  # not an integer, or one below 0
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
 
 
 def _add_distributed_flags(dist, d) -> None:

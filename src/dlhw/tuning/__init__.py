@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import importlib
 
-from dlhw import paths  # noqa: F401  (tests patch `tuning.paths.project_root`)
-
 _HOMES = {
     "api": ("Tuned", "tune"),
     "data": ("SearchData", "search_data", "tuning_dir"),
@@ -77,7 +75,12 @@ _HOME = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = sorted(_HOME)
 
 
+_SUBMODULES = (*_HOMES, "distributed")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:  # `tuning.spaces`, `tuning.distributed`, ...
+        return importlib.import_module(f"{__name__}.{name}")
     if name not in _HOME:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)

@@ -39,8 +39,8 @@ def check_version(version: str | None = None) -> None:
     numbers = tuple(int(part) for part in re.findall(r"\d+", version)[:3])
     if not _LOWEST <= numbers < _BELOW:
         raise KerasTunerVersionError(
-            f"the distributed search needs keras-tuner {SUPPORTED} (it extends KerasTuner's "
-            f"private modules), found {version}; install one with "
+            f"dlhw.tuning needs keras-tuner {SUPPORTED} (its distributed search extends "
+            f"KerasTuner's private modules), found {version}; install one with "
             f"`pip install 'keras-tuner{SUPPORTED}'`."
         )
 
@@ -73,11 +73,6 @@ def oracle_stub(channel):
 
 
 # --- an oracle's private state -------------------------------------------------------------
-
-
-def display(oracle):
-    """The oracle's display (what prints a trial's start and end)."""
-    return oracle._display
 
 
 def replace_display(oracle, new) -> None:

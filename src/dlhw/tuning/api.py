@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 
 from dlhw import files, paths, profiles
 from dlhw.errors import DlhwError
-from dlhw.timing import seconds
 from dlhw.tuning.distributed.roles import DistributedError, Role, check_port_free
 from dlhw.tuning.distributed.search import log_to_stderr
 from dlhw.tuning.settings import TuneSettings
@@ -124,16 +123,18 @@ def _prepared_search(settings: TuneSettings, role: Role, plan: _Plan, log):
 def tune(settings: TuneSettings, *, log=log_to_stderr) -> Tuned:
     """Run the Q1 search as `settings` say (see `TuneSettings`): alone, as the chief, or as a
     worker. Writes the result JSON to the output path (local, chief) and returns it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads, if it has not
     role = settings.checked_role()
     if role.name == "chief":  # before the slow imports, so that a busy port fails at once
         check_port_free(role.host, role.port)
     plan = _plan(settings)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     log(
         f"dlhw tune: {role.name} ({role.tuner_id}), {settings.kind}, profile "
         f"{plan.profile.name}, budget {plan.budget_epochs} epochs, directory {plan.directory}"
     )
     run = _prepared_search(settings, role, plan, log)
+    from dlhw.timing import seconds  # Keras: only once the settings are known to be good
+
     found: list[dict[str, Any] | None] = []
     try:
         took = seconds(lambda: found.append(run()))

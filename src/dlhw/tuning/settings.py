@@ -71,8 +71,7 @@ class TuneSettings:
             if getattr(self, name) is not None:
                 positive_int(getattr(self, name), f"`{name}`", TuningError)
         non_negative_int(self.seed, "`seed`", TuningError)
-        if isinstance(self.max_retries, bool) or self.max_retries < 0:
-            raise TuningError(f"`max_retries` must be >= 0, got {self.max_retries}.")
+        non_negative_int(self.max_retries, "`max_retries`", TuningError)
         for name in ("worker_timeout", "heartbeat", "connect_timeout"):
             if getattr(self, name) <= 0:
                 raise TuningError(
