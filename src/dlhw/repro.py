@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 
+from dlhw.checks import non_negative_int
+
 DEFAULT_SEED = 42
 
 
@@ -15,9 +17,7 @@ def seed_everything(seed: int = DEFAULT_SEED, *, deterministic_ops: bool = True)
 
     Returns the seed, so that a notebook can print what it used.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    seed = int(seed)
+    seed = non_negative_int(seed, "seed")
     os.environ["PYTHONHASHSEED"] = str(seed)  # for subprocesses started from here
     random.seed(seed)
     np.random.seed(seed)
