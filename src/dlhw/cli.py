@@ -1,7 +1,8 @@
 """Command line: `dlhw run`, `list`, `results`, `brief`, `claims`, `tune` (or `python -m dlhw`).
 
-`dlhw run` executes each question notebook in a fresh kernel with nbclient, shows progress per
-notebook and per cell, carries on past a failing notebook, and ends with the results table.
+`dlhw run` executes each question notebook in a fresh kernel with nbclient (`dlhw.runner`),
+shows progress per notebook and per cell, carries on past a failing notebook, and ends with the
+results table. This module only turns flags into calls and prints; errors become one line.
 `dlhw tune` runs the Q1 search in one process, or as the chief or a worker of a distributed
 search (see `dlhw.tuning.distributed`), and writes the best hyperparameters and the trials to JSON.
 Heavy libraries are imported inside the commands, so `dlhw --help` answers at once.
