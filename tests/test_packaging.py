@@ -4,12 +4,12 @@ extras hold only tools (tests, lint) and Jupyter's front ends, and requirements.
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from importlib.metadata import distributions, packages_distributions
 
 import nbformat
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from dlhw import paths
 
@@ -23,11 +23,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {_normal(Requirement(r).name) for r in requirements}
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return {canonicalize_name(Requirement(r).name) for r in requirements}
 
 
 def _top_level_imports(source: str) -> set[str]:
@@ -46,7 +42,7 @@ def _modules_of(names: set[str]) -> set[str]:
     which wheels built with meson, such as scikit-learn's, do not ship)."""
     found: set[str] = set()
     for dist in distributions():
-        if _normal(dist.metadata["Name"]) in names:
+        if canonicalize_name(dist.metadata["Name"]) in names:
             for file in dist.files or ():
                 top = file.parts[0] if len(file.parts) > 1 else file.name.removesuffix(".py")
                 if top.isidentifier():
@@ -97,7 +93,7 @@ def test_the_extras_hold_tools_and_front_ends_only():
 
 def test_requirements_txt_pins_every_declared_dependency():
     pinned = {
-        _normal(Requirement(line.split(";")[0]).name)
+        canonicalize_name(Requirement(line.split(";")[0]).name)
         for line in (ROOT / "requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
