@@ -49,7 +49,8 @@ test-slow: $(STAMP)
 	DLHW_PROFILE=smoke $(BIN)/python -m pytest tests -m slow -p no:cacheprovider -n $(TEST_WORKERS) --dist load
 
 ## Students: JupyterLab on notebooks/ with this project's kernel (.venv's python3). The quick
-## profile unless DLHW_PROFILE is set: "Run All" on the full profile takes about half an hour.
+## profile unless DLHW_PROFILE is set: "Run All" on the full profile takes hours here (Q1 alone
+## about 100 minutes; each notebook's time is its wall-time row in the README's results table).
 LAB_EXTRA ?=
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
