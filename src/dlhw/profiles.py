@@ -73,33 +73,25 @@ FULL = Profile(
     max_sequence_length=1024,
     gradcam_images=None,
 )
-# The smaller profiles are `full` with these sizes replaced: field -> (quick, smoke).
+# The smaller profiles are `full` with these sizes replaced: field -> (quick, smoke), one line
+# per group of sizes that move together (a table laid out by hand, hence `fmt: off`).
+# fmt: off
 SMALLER = {
     # the MNIST subsets every question reads
-    "mnist_train": (12000, 1024),
-    "mnist_test": (2000, 256),
-    "val_fraction": (0.1, 0.2),
+    "mnist_train": (12000, 1024), "mnist_test": (2000, 256), "val_fraction": (0.1, 0.2),
     # epochs of Q7's CNN, Q2's RNNs, Q4's five models, Q6's MLPs, Q3's LSTMs
-    "cnn_epochs": (3, 1),
-    "rnn_epochs": (2, 1),
-    "compare_epochs": (1, 1),
-    "bn_epochs": (3, 1),
-    "lstm_epochs": (10, 1),
+    "cnn_epochs": (3, 1), "rnn_epochs": (2, 1), "compare_epochs": (1, 1),
+    "bn_epochs": (3, 1), "lstm_epochs": (10, 1),
     # Q1's searches and trainings
-    "tuner_trials": (4, 2),
-    "tuner_budget_epochs": (12, 2),
-    "tuner_max_epochs": (3, 1),
-    "tuner_train": (6000, None),
-    "final_epochs": (3, 1),
-    "answer_epochs": (1, 1),
+    "tuner_trials": (4, 2), "tuner_budget_epochs": (12, 2), "tuner_max_epochs": (3, 1),
+    "tuner_train": (6000, None), "final_epochs": (3, 1), "answer_epochs": (1, 1),
     # the other questions' experiment sizes
-    "bn_sweep_examples": (4096, 256),
-    "walk_forward_folds": (4, 4),
-    "max_sequence_length": (256, 64),
-    "gradcam_images": (1000, 64),
+    "bn_sweep_examples": (4096, 256), "walk_forward_folds": (4, 4),
+    "max_sequence_length": (256, 64), "gradcam_images": (1000, 64),
     # repeats of every timing (the median is reported)
     "timing_repeats": (3, 1),
 }
+# fmt: on
 QUICK = replace(FULL, name="quick", **{field: sizes[0] for field, sizes in SMALLER.items()})
 SMOKE = replace(FULL, name="smoke", **{field: sizes[1] for field, sizes in SMALLER.items()})
 PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, QUICK, FULL)}
