@@ -9,8 +9,8 @@ leaves behind) at a small size, in three processes with the same seed:
 2. `fresh A2`: the same again (a fresh run repeats itself bit for bit);
 3. `resume B`: random, grid and Bayesian reloaded from a copy of A's trials, Hyperband afresh.
 
-It prints each Hyperband trial's configuration (a hash) and score, and a verdict. About five
-minutes here (2 cores):
+It prints each Hyperband trial's configuration (a hash) and score, and a verdict. It took
+about 9 minutes here (2 cores, beside other work):
 
     .venv/bin/python tools/q1_resume_check.py
 """
