@@ -35,15 +35,21 @@ def search(mode: str, folder: str) -> None:
     seed = session.setup()
     from dlhw import tuning
 
-    profile = replace(profiles.QUICK, mnist_train=6000, tuner_train=2000)
+    profile = replace(
+        profiles.QUICK,
+        mnist_train=6000,
+        tuner_train=2000,
+        tuner_budget_epochs=6,
+        tuner_max_epochs=3,
+    )
     data = tuning.search_data(profile, seed=seed)
     hypermodel = tuning.CNNHyperModel()
     for kind in tuning.KINDS:
         tuner = tuning.make_tuner(
             kind,
             hypermodel,
-            budget_epochs=6,
-            max_epochs=3,
+            budget_epochs=profile.tuner_budget_epochs,
+            max_epochs=profile.tuner_max_epochs,
             directory=folder,
             seed=seed,
             overwrite=mode == "fresh",
