@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlhw import declarations
+from dlhw.declare import NO_MARGIN, NOT_YET, VERDICTS, Claim, Context, NoMargin, Rule, missing
 from dlhw.errors import DlhwError
 
 HEADING = "## Answer in brief"
+LEDGER_HEADING = "### The written answer, checked"
+MNIST_TEST_IMAGES = 10_000
 README_START = "<!-- questions:start -->"
 README_END = "<!-- questions:end -->"
 
@@ -27,160 +31,7 @@ class BriefError(DlhwError, ValueError):
     """A template names a metric the results do not hold, or a notebook has no title cell."""
 
 
-@dataclass(frozen=True)
-class Brief:
-    """A question's template: README title, helper modules, the question, the bullets."""
-
-    title: str
-    modules: str
-    question: str
-    bullets: tuple[str, ...]
-
-
-TEMPLATES: dict[str, Brief] = {
-    "Q1": Brief(
-        "Q1, KerasTuner",
-        "`dlhw.tuning`",
-        "Which CNN does a KerasTuner search find for MNIST, and how do KerasTuner's tuners "
-        "compare on an equal budget?",
-        (
-            "RandomSearch, GridSearch, BayesianOptimization and Hyperband each spent "
-            "{tuners[random][epochs]} epochs on the same training subset, validated on a split "
-            "held out from training. Best validation accuracy: random "
-            "{tuners[random][best_val_accuracy]:.4f}, grid {tuners[grid][best_val_accuracy]:.4f}, "
-            "Bayesian {tuners[bayesian][best_val_accuracy]:.4f}, Hyperband "
-            "{tuners[hyperband][best_val_accuracy]:.4f}; the four searches took "
-            "{search_minutes:.2f} minutes here.",
-            "The final model, chosen on validation only and tested once: {test_accuracy:.2%} "
-            "test accuracy with {params:,} parameters.",
-            "The written answer's reported best model rebuilds to exactly "
-            "{seed_answer_params:,} parameters. Trained with the answer's own recipe for "
-            "{answer_epochs} epochs on the same split, it scores {answer_model_test_accuracy:.2%} "
-            "on the test set ({answer_model_epoch_seconds:.0f} s per epoch); our tuned "
-            "architecture with that recipe and those epochs scores "
-            "{same_recipe_test_accuracy:.2%} ({same_recipe_epoch_seconds:.0f} s per epoch).",
-            "The answer's search space, repaired and searched by RandomSearch for the wall-clock "
-            "time our space's RandomSearch took, reaches a best validation accuracy of "
-            "{answer_space_best_val_accuracy:.4f}, against {our_space_best_val_accuracy:.4f} "
-            "for ours.",
-            "Hyperband is successive halving over brackets, not parallel training; KerasTuner's "
-            "grid tuner is `GridSearch`.",
-        ),
-    ),
-    "Q2": Brief(
-        "Q2, recurrent networks from first principles",
-        "`dlhw.recurrent`, `dlhw.sequence_models`",
-        "Do SimpleRNN, LSTM and GRU written in NumPy compute what Keras computes, and how do "
-        "they do on sequential MNIST?",
-        (
-            "NumPy forward passes equal Keras's: largest absolute difference SimpleRNN "
-            "{max_abs_diff_simplernn:.1e}, LSTM {max_abs_diff_lstm:.1e}, GRU "
-            "{max_abs_diff_gru:.1e} (float32 round-off).",
-            "Hand-written backpropagation through time matches centred differences: relative "
-            "error {bptt_rel_error:.1e}.",
-            "On sequential MNIST (28 rows as 28 steps) an LSTM reaches {lstm_test_accuracy:.2%} "
-            "test accuracy and a GRU {gru_test_accuracy:.2%}.",
-        ),
-    ),
-    "Q3": Brief(
-        "Q3, the negative R²",
-        "`dlhw.timeseries`",
-        "Why did the hand-out's LSTM regression on a stock series score a negative R², and "
-        "what is a leak-free fix?",
-        (
-            "The hand-out's set-up scores a test R² of {naive_r2:.3f} with a training R² of "
-            "{naive_train_r2:.3f}: raw inputs saturate the LSTM's gates and it learns nothing.",
-            "Ablation on the same split, seed and epochs: standardising the inputs lifts the "
-            "test R² to {naive_standardised_r2:.4f}, standardising the target too to "
-            "{naive_standardised_scaled_target_r2:.4f}, and a linear regression on the same "
-            "features reaches {naive_linear_r2:.4f}. Saturation dominates; the price level "
-            "above the training range is the smallest cause.",
-            "The written answer's fix scores R² {answer_fix_chronological_r2:.4f} on a "
-            "chronological split but a skill of {answer_fix_chronological_skill:.2f} versus "
-            "persistence; with train-only scalers {scaler_train_rows_skill:.2f}.",
-            "Its shuffling leak, on identical test windows (leaky versus purged training sets "
-            "of {leak_train_windows:,} windows): a memoriser's skill goes from "
-            "{leak_memoriser_skill_purged:.4f} to {leak_memoriser_skill_shuffled:.4f}, the "
-            "answer's LSTM's from {leak_skill_purged:.4f} to {leak_skill_shuffled:.4f}.",
-            "The leak-free LSTM scores R² {fixed_r2_price:.4f} on prices, as persistence does "
-            "({persistence_r2_price:.4f}): skill {skill_vs_persistence:+.4f} on the test period "
-            "and {walk_forward_skill_mean:+.4f} ± {walk_forward_skill_std:.4f} across the "
-            "walk-forward folds. It only matches persistence.",
-        ),
-    ),
-    "Q4": Brief(
-        "Q4, CNN versus RNN",
-        "`dlhw.sequence_models`, `dlhw.sequence_costs`",
-        "Do CNNs have fewer parameters than RNNs, and which runs in parallel over a sequence?",
-        (
-            "Neither family's parameter count depends on the sequence length; which is larger "
-            "depends on the widths. Matched models: Conv1D {params[conv1d]:,}, 2-D CNNs "
-            "{params[cnn2d]:,} and {params[cnn2d_deep]:,}, LSTM {params[lstm]:,}, GRU "
-            "{params[gru]:,} parameters.",
-            "On sequential MNIST they reach Conv1D {test_accuracy[conv1d]:.2%}, LSTM "
-            "{test_accuracy[lstm]:.2%}, GRU {test_accuracy[gru]:.2%} test accuracy; the 2-D CNN "
-            "whose features see {receptive_field[cnn2d]} of the 28 rows "
-            "{test_accuracy[cnn2d]:.2%}, the one whose features see the whole image "
-            "({receptive_field[cnn2d_deep]} rows) {test_accuracy[cnn2d_deep]:.2%}.",
-            "Per position the LSTM does {macs_per_position[lstm]:,} multiply-adds, the Conv1D "
-            "{macs_per_position[conv1d]:,}. At a constant {equal_positions:,} positions a "
-            "training step of the LSTM takes {equal_positions_ratio_short:.2f} times the "
-            "Conv1D's at length {length_short} and {equal_positions_ratio_long:.2f} times at "
-            "length {length_long}: the arithmetic alone would keep that ratio constant.",
-            "Forward latency against sequence length on this CPU, log-log slope over lengths "
-            "from {slope_long_from_length}: LSTM {latency_slope_long_lstm:.2f}, Conv1D "
-            "{latency_slope_long_conv1d:.2f} (1 = time proportional to length; over all "
-            "lengths {latency_slope_lstm:.2f} and {latency_slope_conv1d:.2f}, lowered by the "
-            "fixed cost of a call at short lengths).",
-        ),
-    ),
-    "Q6": Brief(
-        "Q6, batch normalisation by hand",
-        "`dlhw.batchnorm`, `dlhw.gradcheck`, `dlhw.bn_experiments`",
-        "How does batch normalisation compute its forward and backward passes, and what does "
-        "it change in training?",
-        (
-            "The NumPy backward pass passes a float64 gradient check: relative error dx "
-            "{grad_rel_error_dx:.1e}, dgamma {grad_rel_error_dgamma:.1e}, dbeta "
-            "{grad_rel_error_dbeta:.1e}.",
-            "It agrees with `keras.layers.BatchNormalization` to "
-            "{keras_forward_max_abs_diff:.1e} (forward) and {keras_grad_max_abs_diff:.1e} "
-            "(gradients).",
-            "With batch normalisation a training step takes {step_time_ratio_bn:.2f} times as "
-            "long (median of interleaved repeats). Each model at its own best SGD learning rate "
-            "({best_lr_bn:g} with BN, {best_lr_plain:g} without) reaches the target validation "
-            "accuracy after (epochs, seconds): BN ({epochs_to_target_bn}, "
-            "{seconds_to_target_bn:.0f}), plain ({epochs_to_target_plain}, "
-            "{seconds_to_target_plain:.0f}).",
-            "The answer's claim that BN keeps the weights from growing: the Dense kernels' norm "
-            "ends at {weight_norm_ratio_bn:.2f} times its initial value with BN, "
-            "{weight_norm_ratio_plain:.2f} without.",
-            "With a batch of one the output is exactly beta (checked: "
-            "{batch1_output_equals_beta}); "
-            "FC 10 -> 20 + BN has {trainable_params_fc_bn} trainable parameters.",
-        ),
-    ),
-    "Q7": Brief(
-        "Q7, Grad-CAM",
-        "`dlhw.gradcam`",
-        "Where does an MNIST CNN look, according to Grad-CAM, and can that map be trusted?",
-        (
-            "The written answer's CNN: {test_accuracy:.2%} test accuracy with {params:,} "
-            "parameters.",
-            "Batched Grad-CAM on the pre-softmax logit equals tf-keras-vis within "
-            "{reference_max_abs_diff:.1e} and runs {gradcam_speedup:.1f} times faster per image "
-            "than the answer's function.",
-            "The answer's softmax score gives maps whose rank correlation with the logit's "
-            "averages {softmax_logit_spearman:.3f}; its division by the maximum returns "
-            "{answer_nan_maps} NaN maps in the sanity check, ours none.",
-            "Sanity and faithfulness: the randomisation check's Spearman correlation is "
-            "{randomization_spearman:.3f}; deleting the tenth of the pixels Grad-CAM ranks first "
-            "drops the true-class probability by {deletion_drop_gradcam:.3f}, random pixels by "
-            "{deletion_drop_random:.3f}, but the brightest ink pixels by {deletion_drop_ink:.3f}: "
-            "a 7x7 map cannot tell ink from the background beside it.",
-        ),
-    ),
-}
+TEMPLATES = declarations.ALL  # the brief of each question is part of its declaration
 
 
 class _NotReached:
@@ -201,26 +52,137 @@ def _fill(template: str, question: str, metrics: dict[str, Any]) -> str:
         ) from None
 
 
-def render_brief(question: str, metrics: dict[str, Any], source: str) -> str:
-    """The "Answer in brief" markdown of `question` from its recorded `metrics`."""
-    brief = TEMPLATES[question]
-    bullets = "\n".join(f"- {_fill(b, question, metrics)}" for b in brief.bullets)
+def _sizes(profile: str | None) -> dict[str, int]:
+    """The test-set sizes a margin may need, from the profile that produced the results."""
+    from dlhw import profiles
+
+    active = profiles.get(profile or profiles.DEFAULT)
+    return {"mnist_test": active.subset(MNIST_TEST_IMAGES, "mnist_test")}
+
+
+def context(payload: dict[str, Any]) -> Context:
+    """The metrics of a results payload and the sizes of its profile, for the rules."""
+    return Context(payload["metrics"], _sizes(payload.get("profile")))
+
+
+def _sentence(question: str, rule: Rule, ctx: Context) -> tuple[str, str]:
+    """(verdict, sentence) of a rule; "not checked yet" when a metric it needs is absent."""
+    lacking = missing(rule, ctx)
+    if lacking:
+        return NOT_YET, f"Not checked yet: this run does not record {', '.join(lacking)}."
+    judgement = rule.judge(ctx)
+    text = _fill(judgement.outcome.text, question, ctx.metrics)
+    if isinstance(getattr(rule, "margin", None), NoMargin):
+        text = f"{text.rstrip('.')} ({NO_MARGIN})."
+    return judgement.outcome.verdict, text
+
+
+def verdicts(question: str, ctx: Context) -> dict[str, str]:
+    """The brief's rule sentences of `question`, by rule name."""
+    declared = declarations.get(question)
+    return {name: _sentence(question, rule, ctx)[1] for name, rule in declared.rules.items()}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger claim judged on one run: its verdict and its evidence, rendered."""
+
+    claim: Claim
+    verdict: str
+    evidence: str
+
+
+def ledger(question: str, ctx: Context) -> list[Entry]:
+    """Every claim of `question`'s ledger with its verdict computed from the run."""
+    entries = []
+    for claim in declarations.get(question).claims:
+        lacking = [n for n in claim.needs if not ctx.has(n)]
+        if lacking:
+            entries.append(
+                Entry(claim, NOT_YET, f"Needs {', '.join(lacking)}, which this run does not record.")
+            )
+            continue
+        if isinstance(claim.verdict, str):
+            entries.append(Entry(claim, claim.verdict, _fill(claim.evidence, question, ctx.metrics)))
+            continue
+        verdict, sentence = _sentence(question, claim.verdict, ctx)
+        if verdict == NOT_YET:
+            entries.append(Entry(claim, verdict, sentence))
+            continue
+        detail = claim.verdict.judge(ctx).detail
+        extra = _fill(claim.evidence, question, ctx.metrics) if claim.evidence else ""
+        evidence = " ".join(t for t in (sentence, extra) if t)
+        entries.append(Entry(claim, verdict, f"{evidence} ({detail})" if detail else evidence))
+    return entries
+
+
+def counts(entries: list[Entry]) -> str:
+    """"14 claims: 6 confirmed, 2 partly right, ..." (verdicts in their fixed order)."""
+    found = [(v, sum(e.verdict == v for e in entries)) for v in VERDICTS]
+    parts = ", ".join(f"{n} {v}" for v, n in found if n)
+    noun = "claim" if len(entries) == 1 else "claims"
+    return f"{len(entries)} {noun}: {parts}" if entries else "no claims declared"
+
+
+def anchor(heading: str) -> str:
+    """The in-page anchor Jupyter and nbconvert give a markdown heading."""
+    return "#" + heading.strip().lstrip("#").strip().replace(" ", "-")
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def ledger_table(question: str, ctx: Context) -> str:
+    """The "written answer, checked" markdown table of `question`."""
+    entries = ledger(question, ctx)
+    rows = ["| Claim of the written answer | Verdict | Evidence |", "|---|---|---|"]
+    for e in entries:
+        c = e.claim
+        where = f" [{c.section}]({anchor(c.section)})" if c.section else ""
+        rows.append(
+            f'| <a id="{c.id}"></a>**{c.id}** ({c.lines}, {c.kind}) {_cell(c.claim)} '
+            f"| **{e.verdict}** | {_cell(e.evidence)}{where} |"
+        )
     return (
-        f"{HEADING}\n\n**The question.** {brief.question}\n\n{bullets}\n\n"
-        f"*Rendered by `dlhw brief` from `{source}`; the sections below measure each point.*"
+        f"{LEDGER_HEADING}\n\n{counts(entries)}. Each verdict that compares measurements is "
+        "computed from the recorded numbers with its margin; the seed lines are those of the "
+        "written answer.\n\n" + "\n".join(rows)
+    )
+
+
+def render_brief(question: str, payload: dict[str, Any], source: str) -> str:
+    """The generated cell 1 of `question`'s notebook from a results payload: the "Answer in
+    brief" and, below it, "The written answer, checked"."""
+    declared = declarations.get(question)
+    ctx = context(payload)
+    values = {**ctx.metrics, "verdicts": verdicts(question, ctx)}
+    bullets = "\n".join(f"- {_fill(b, question, values)}" for b in declared.bullets)
+    profile = payload.get("profile", "full")
+    return (
+        f"{HEADING}\n\n*Rendered by `dlhw brief` from `{source}` (the {profile} profile); the "
+        f"sections below measure each point.*\n\n**The question.** {declared.asks}\n\n"
+        f"{bullets}\n\n{ledger_table(question, ctx)}"
     )
 
 
 def render_readme(payloads: dict[str, dict[str, Any]], notebooks: dict[str, str]) -> str:
-    """The README's "Questions" list from the recorded payloads (question -> results JSON)."""
+    """The README's "Questions" list from the recorded payloads (question -> results JSON):
+    per question its brief and its ledger's counts, linked to the notebook's table."""
     lines = []
-    for question, brief in TEMPLATES.items():
+    for question, declared in declarations.ALL.items():
         if question not in payloads:
             continue
-        metrics = payloads[question]["metrics"]
-        text = " ".join(_fill(b, question, metrics) for b in brief.bullets)
-        link = f"([notebook](notebooks/{notebooks[question]}), {brief.modules})"
-        lines.append(f"- **{brief.title}** {link}: {text}")
+        ctx = context(payloads[question])
+        values = {**ctx.metrics, "verdicts": verdicts(question, ctx)}
+        text = " ".join(_fill(b, question, values) for b in declared.bullets)
+        page = f"notebooks/{notebooks[question]}"
+        link = f"([notebook]({page}), {declared.modules})"
+        ledger_line = (
+            f"[The written answer, checked]({page}{anchor(LEDGER_HEADING)}): "
+            f"{counts(ledger(question, ctx))}."
+        )
+        lines.append(f"- **{declared.title}** {link}: {text}\n  {ledger_line}")
     return "\n".join(lines) + "\n"
 
 
