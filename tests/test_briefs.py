@@ -3,22 +3,25 @@
 import nbformat
 import pytest
 
-from dlhw import briefs, claims, results
+from dlhw import briefs, claims, declarations, results
 
 
-@pytest.mark.parametrize("question", list(briefs.TEMPLATES))
+@pytest.mark.parametrize("question", list(declarations.ALL))
 def test_every_brief_renders_from_the_committed_results_and_every_number_traces(question):
+    """The bullets' numbers are recorded values (the ledger's margins are computed)."""
     payload = results.load_all("full")[question]
-    text = briefs.render_brief(question, payload["metrics"], f"results/full/{question}.json")
+    text = briefs.render_brief(question, payload, f"results/full/{question}.json")
     assert text.startswith(briefs.HEADING) and text.count("\n- ") >= 3
+    bullets = text.split(briefs.LEDGER_HEADING)[0]
     recorded = claims.recorded_values(question)
-    found = claims.find_claims(text, question)
+    found = claims.find_claims(bullets, question)
     assert found and all(v.matched is not None for v in claims.check(found, recorded))
+    assert briefs.LEDGER_HEADING in text and "| **" in text
 
 
 def test_a_missing_metric_names_itself():
     with pytest.raises(briefs.BriefError, match="Q7's brief needs the metric 'params'"):
-        briefs.render_brief("Q7", {"test_accuracy": 0.9}, "x")
+        briefs.render_brief("Q7", {"metrics": {"test_accuracy": 0.9}}, "x")
 
 
 def test_set_brief_inserts_after_the_title_then_replaces():
@@ -38,14 +41,17 @@ def test_readme_section_links_each_notebook():
     payloads = results.load_all("full")
     names = {q: f"{q}_x.ipynb" for q in payloads}
     section = briefs.render_readme(payloads, names)
-    assert section.count("\n") == len(briefs.TEMPLATES)
+    assert section.count("\n") == 2 * len(declarations.ALL)  # the brief, then the ledger line
     assert "- **Q7, Grad-CAM** ([notebook](notebooks/Q7_x.ipynb), `dlhw.gradcam`): " in section
+    assert "[The written answer, checked](notebooks/Q7_x.ipynb#The-written-answer,-checked): " in (
+        section
+    )
 
 
 def test_a_null_metric_renders_as_not_reached():
     """Q6 records null for a target a model never reached; the brief says so in words."""
-    metrics = dict.fromkeys(results.REQUIRED_KEYS["Q6"], 1.0)
+    metrics = dict(results.load_all("full")["Q6"]["metrics"])
     metrics.update(epochs_to_target_bn=2, seconds_to_target_bn=12.3)
     metrics.update(epochs_to_target_plain=None, seconds_to_target_plain=None)
-    text = briefs.render_brief("Q6", metrics, "x")
+    text = briefs.render_brief("Q6", {"metrics": metrics, "profile": "quick"}, "x")
     assert "BN (2, 12), plain (not reached, not reached)." in text

@@ -52,7 +52,7 @@ def test_matching_at_the_rounding_shown(quote, value, ok):
 @pytest.fixture()
 def project(tmp_path, monkeypatch):
     """A copy of the committed notebooks, results and README, checked through DLHW_ROOT."""
-    for folder in ("notebooks", "results/full"):
+    for folder in ("notebooks", "results/full", "docs"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
@@ -70,32 +70,31 @@ def _replace(path: Path, old: str, new: str) -> None:
 def test_the_committed_project_passes_and_a_changed_number_fails(project, capsys):
     assert cli.main(["claims", "--quiet"]) == 0, capsys.readouterr().out
     assert " 0 not traced." in capsys.readouterr().out
-    notebook = project / "notebooks" / "Q3_lstm_fix.ipynb"
-    _replace(
-        notebook, "standardising the target too to 0.9092", "standardising the target too to 0.909"
-    )
-    assert cli.main(["claims", "--quiet"]) == 0  # the same value at a coarser rounding
+    notebook = project / "notebooks" / "Q2_rnn_from_scratch.ipynb"
+    _replace(notebook, "at most 2.7e-07", "at most 3e-07")  # the same value, coarser
+    assert cli.main(["claims", "--quiet"]) == 0
     capsys.readouterr()
-    _replace(
-        notebook, "standardising the target too to 0.909", "standardising the target too to 0.9192"
-    )
+    _replace(notebook, "at most 3e-07", "at most 3.7e-07")
     assert cli.main(["claims", "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "MISMATCH notebooks/Q3_lstm_fix.ipynb cell 1:" in out and "'0.9192'" in out
+    assert "MISMATCH notebooks/Q2_rnn_from_scratch.ipynb cell 30:" in out and "'3.7e-07'" in out
 
 
 @pytest.mark.slow
-def test_a_changed_readme_number_and_an_untraceable_one_fail(project, capsys):
+def test_a_changed_number_in_generated_text_is_stale_and_an_untraceable_one_fails(project, capsys):
+    """Cell 1 and the README's answers are checked whole (re-rendered); the rest of the
+    README and docs/ number by number."""
     readme = project / "README.md"
-    recorded = json.loads((project / "results/full/Q1.json").read_text())["metrics"]
-    quoted = f"{recorded['test_accuracy']:.2%} test accuracy"  # the brief's line in the README
-    _replace(readme, quoted, f"{recorded['test_accuracy'] + 0.0001:.2%} test accuracy")
+    recorded = json.loads((project / "results/full/Q2.json").read_text())["metrics"]
+    quoted = f"{recorded['lstm_test_accuracy']:.2%} test accuracy"  # Q2's line in the README
+    _replace(readme, quoted, f"{recorded['lstm_test_accuracy'] + 0.0001:.2%} test accuracy")
     assert cli.main(["claims", "--quiet"]) == 1
-    assert "MISMATCH README.md" in capsys.readouterr().out
+    assert "STALE README.md answers" in capsys.readouterr().out
     shutil.copy(ROOT / "README.md", readme)
-    _replace(readme, "## Scaling out", "It runs 3.7 times faster.\n\n## Scaling out")
+    page = project / "docs" / "layout.md"
+    page.write_text(page.read_text() + "\nIt runs 3.7 times faster.\n")
     assert cli.main(["claims", "--quiet"]) == 1
-    assert "'3.7'" in capsys.readouterr().out
+    assert "MISMATCH docs/layout.md" in capsys.readouterr().out
 
 
 def test_a_missing_results_file_is_a_clear_error(project, capsys):

@@ -10,8 +10,9 @@ import time
 import nbformat
 import pytest
 
-from dlhw import briefs, cli, runner
+from dlhw import briefs, cli, declarations, runner
 from dlhw.data import DataError
+from dlhw.declare import Declaration, Metric
 
 
 def _notebook(path, *sources, title="A test notebook"):
@@ -30,8 +31,10 @@ def folder(tmp_path, monkeypatch):
     nbs.mkdir()
     _notebook(
         nbs / "Q8_good.ipynb",
-        "import os\nfrom dlhw.results import record",
-        "record('Q8', {'answer': 42, 'profile_seen': os.environ['DLHW_PROFILE']})\n"
+        "import os\nfrom dlhw.declare import Declaration, Metric\nfrom dlhw.results import record\n"
+        "Q8 = Declaration('Q8', 'Q8', '', '', (Metric('answer', 'a'), Metric('profile_seen', 'p')),"
+        " ())",
+        "record('Q8', {'answer': 42, 'profile_seen': os.environ['DLHW_PROFILE']}, declared=Q8)\n"
         "print('trial 1 of 1 finished')",
         title="Good notebook",
     )
@@ -66,13 +69,14 @@ def test_run_continues_after_failure_and_reports(folder, tmp_path, capfd):
 
 @pytest.mark.slow
 def test_run_single_question_in_place(folder, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(briefs, "TEMPLATES", {"Q8": Q8_BRIEF})
+    monkeypatch.setattr(declarations, "ALL", {"Q8": Q8_BRIEF})
     assert cli.main(["run", "Q8", "--notebooks", str(folder), "--in-place"]) == 0
     executed = nbformat.read(folder / "Q8_good.ipynb", as_version=4)
     assert executed.cells[3].execution_count == 2
     # the brief was rendered from what this run recorded, as cell 1
     assert executed.cells[1].source.startswith("## Answer in brief")
     assert "It is 42." in executed.cells[1].source
+    assert "Q8, the written answer checked: no claims declared." in capsys.readouterr().out
     # the refresh, and only it, records into the committed results
     assert (tmp_path / "results" / "full" / "Q8.json").exists()
     assert not (tmp_path / "build" / "refresh.lock").exists()  # released
@@ -209,7 +213,7 @@ def test_results_says_which_set_it_shows(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DLHW_RECORD_DIR", raising=False)
     from dlhw.results import record
 
-    record("Q8", {"mine": 1}, profile="full")  # a student's run: build/results/
+    record("Q8", {"mine": 1}, declared=MINE, profile="full")  # a student's run: build/results/
     assert cli.main(["results"]) == 0
     captured = capsys.readouterr()
     assert f"the committed results: {tmp_path / 'results' / 'full'}" in captured.err
@@ -217,45 +221,58 @@ def test_results_says_which_set_it_shows(tmp_path, monkeypatch, capsys):
     assert cli.main(["results", "--local"]) == 0
     captured = capsys.readouterr()
     assert f"your own runs: {tmp_path / 'build' / 'results' / 'full'}" in captured.err
-    assert "| Q8 | mine | 1 |" in captured.out
+    assert "| Q8 | mine |  | 1 |" in captured.out  # no label: Q8 is not declared
     assert cli.main(["results", "--local", "--update-readme"]) == 2
 
 
-Q8_BRIEF = briefs.Brief("Q8, a test", "`dlhw.x`", "What is the answer?", ("It is {answer}.",))
+Q8_BRIEF = Declaration(
+    "Q8",
+    "Q8, a test",
+    "`dlhw.x`",
+    "What is the answer?",
+    (Metric("answer", "the answer"),),
+    ("It is {answer}.",),
+)
+MINE = Declaration("Q8", "Q8", "", "", (Metric("mine", "a student's metric"),), ())
 
 
 def test_update_readme(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
     monkeypatch.setenv("DLHW_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path / "results"))  # as the refresh does
-    monkeypatch.setattr(briefs, "TEMPLATES", {"Q8": Q8_BRIEF})
+    monkeypatch.setattr(declarations, "ALL", {"Q8": Q8_BRIEF})
     (tmp_path / "notebooks").mkdir()
     _notebook(tmp_path / "notebooks" / "Q8_test.ipynb", "x = 1")
-    readme = tmp_path / "README.md"
-    readme.write_text(
-        f"intro\n{cli.README_START}\nold\n{cli.README_END}\n"
-        f"{briefs.README_START}\nold list\n{briefs.README_END}\noutro\n"
-    )
+    readme, page = tmp_path / "README.md", tmp_path / "docs" / "metrics.md"
+    page.parent.mkdir()
+    page.write_text(f"# Metrics\n{cli.README_START}\nold\n{cli.README_END}\nend\n")
+    readme.write_text(f"intro\n{briefs.README_START}\nold list\n{briefs.README_END}\noutro\n")
     from dlhw.results import record
 
-    record("Q8", {"answer": 1.5}, profile="full")
+    record("Q8", {"answer": 1.5}, declared=Q8_BRIEF, profile="full")
     assert cli.main(["results", "--update-readme"]) == 0
+    table = page.read_text()
+    assert "old" not in table and "| Q8 | answer | the answer | 1.5 |" in table
+    assert table.endswith("end\n")
     text = readme.read_text()
-    assert "old" not in text and "| Q8 | answer | 1.5 |" in text and text.endswith("outro\n")
+    assert "old" not in text and text.endswith("outro\n")
     assert "- **Q8, a test** ([notebook](notebooks/Q8_test.ipynb), `dlhw.x`): It is 1.5.\n" in text
-    readme.write_text(f"{cli.README_START}\n{cli.README_END}\n")  # no questions section
+    assert "Q8_test.ipynb#The-written-answer,-checked): no claims declared." in text
+    readme.write_text("intro\n")  # no questions section: nothing is written
     assert cli.main(["results", "--update-readme"]) == 2
     assert "no <!-- questions:start -->" in capsys.readouterr().err
-    readme.write_text("no markers")
+    assert "old" not in page.read_text() and readme.read_text() == "intro\n"
+    page.write_text("no markers")
     assert cli.main(["results", "--update-readme"]) == 2
+    assert "docs/metrics.md has no <!-- results:start -->" in capsys.readouterr().err
 
 
 def test_brief_renders_the_committed_results_into_cell_1(folder, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(briefs, "TEMPLATES", {"Q8": Q8_BRIEF})
+    monkeypatch.setattr(declarations, "ALL", {"Q8": Q8_BRIEF})
     monkeypatch.setenv("DLHW_RECORD_DIR", str(tmp_path / "results"))
     from dlhw.results import record
 
-    record("Q8", {"answer": 42}, profile="full")
+    record("Q8", {"answer": 42}, declared=Q8_BRIEF, profile="full")
     assert cli.main(["brief", "--notebooks", str(folder)]) == 0
     cells = nbformat.read(folder / "Q8_good.ipynb", as_version=4).cells
     assert cells[1].source.startswith("## Answer in brief") and "It is 42." in cells[1].source

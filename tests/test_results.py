@@ -5,7 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from dlhw import profiles, results
+from dlhw import declarations, profiles, results
+from dlhw.declare import Declaration, Metric
+
+
+def declared(question: str, *names: str) -> Declaration:
+    """A tiny declaration listing `names` (tests record made-up questions)."""
+    metrics = tuple(Metric(n, n) for n in names)
+    return Declaration(question, question, "", "", metrics, ())
 
 
 @pytest.fixture()
@@ -22,7 +29,7 @@ def test_a_run_outside_the_refresh_never_records_into_the_committed_results(tmp_
     monkeypatch.delenv("DLHW_RESULTS_DIR", raising=False)
     monkeypatch.delenv("DLHW_RECORD_DIR", raising=False)
     monkeypatch.delenv("DLHW_PROFILE", raising=False)
-    path = results.record("Q9", {"a": 1})
+    path = results.record("Q9", {"a": 1}, declared=declared("Q9", "a"))
     assert path == tmp_path / "build" / "results" / "full" / "Q9.json"
     assert not (tmp_path / "results").exists()
     assert results.load_all("full") == {}  # the committed set is untouched
@@ -31,7 +38,7 @@ def test_a_run_outside_the_refresh_never_records_into_the_committed_results(tmp_
 
 def test_record_writes_metrics_profile_time_and_versions(results_dir):
     metrics = {"accuracy": np.float32(0.5), "n": np.int64(3), "ok": True, "r": np.array(0.25)}
-    path = results.record("Q9", metrics)
+    path = results.record("Q9", metrics, declared=declared("Q9", *metrics))
     assert path == results_dir / "smoke" / "Q9.json"
     payload = json.loads(path.read_text())
     assert payload["metrics"] == {"accuracy": 0.5, "n": 3, "ok": True, "r": 0.25}
@@ -40,9 +47,24 @@ def test_record_writes_metrics_profile_time_and_versions(results_dir):
     assert set(payload["versions"]) == {"python", "tensorflow", "keras", "keras_tuner"}
 
 
-def test_required_keys_are_enforced(results_dir):
-    with pytest.raises(results.ResultsError, match=r"Q7: metrics lack the required keys \["):
-        results.record("Q7", {"test_accuracy": 0.99})
+def test_the_declaration_is_enforced_before_anything_is_written(results_dir):
+    """A declared metric missing, an undeclared one present, or another question's declaration:
+    each fails at record(), naming the keys, and writes no file."""
+    with pytest.raises(results.ResultsError, match=r"Q2: the metrics lack the declared metrics \["):
+        results.record("Q2", {"lstm_test_accuracy": 0.99}, declared=declarations.Q2)
+    full = dict.fromkeys(declarations.Q2.metric_names, 0.5)
+    with pytest.raises(results.ResultsError, match=r"hold metrics \['extra'\] that Q2's"):
+        results.record("Q2", {**full, "extra": 1}, declared=declarations.Q2)
+    with pytest.raises(results.ResultsError, match="Q2's declaration"):
+        results.record("Q2", full, declared=declarations.Q7)
+    assert not list(results_dir.rglob("*.json"))
+    assert results.record("Q2", full, declared=declarations.Q2).is_file()
+
+
+@pytest.mark.parametrize("question", list(declarations.ALL))
+def test_each_committed_results_file_holds_exactly_its_declared_metrics(question):
+    payload = results.load_all("full")[question]
+    declarations.get(question).check_metrics(payload["metrics"])
 
 
 @pytest.mark.parametrize(
@@ -56,14 +78,22 @@ def test_required_keys_are_enforced(results_dir):
 )
 def test_bad_input(results_dir, question, metrics, message):
     with pytest.raises(results.ResultsError, match=message):
-        results.record(question, metrics)
+        results.record(question, metrics, declared=declared(question, "x"))
 
 
 def test_markdown_table_flattens_nested_metrics(results_dir):
-    results.record("Q9", {"params": {"lstm": 100, "cnn": 50}, "r2": 0.123456})
+    results.record(
+        "Q9",
+        {"params": {"lstm": 100, "cnn": 50}, "r2": 0.123456},
+        declared=declared("Q9", "params", "r2"),
+    )
     table = results.markdown_table("smoke")
     assert "| Q9 | params.lstm | 100 |" in table
     assert "| Q9 | r2 | 0.1235 |" in table
+    labelled = results.markdown_table("smoke", labels={"Q9": {"params": "parameters per model"}})
+    assert "| Question | Metric | Meaning | Value |" in labelled
+    assert "| Q9 | params.lstm | parameters per model | 100 |" in labelled
+    assert "| Q9 | r2 |  | 0.1235 |" in labelled
 
 
 def test_markdown_table_when_empty(results_dir):
@@ -71,18 +101,18 @@ def test_markdown_table_when_empty(results_dir):
 
 
 def test_table_ignores_files_that_are_not_question_results(results_dir):
-    results.record("Q10", {"a": 1})
-    results.record("Q9", {"a": 2})
+    results.record("Q10", {"a": 1}, declared=declared("Q10", "a"))
+    results.record("Q9", {"a": 2}, declared=declared("Q9", "a"))
     (results_dir / "smoke" / "Qx.json").write_text("{}")
     assert list(results.load_all("smoke")) == ["Q9", "Q10"]
 
 
 def test_markdown_table_selects_questions_and_marks_stale_ones(results_dir):
-    results.record("Q8", {"a": 1})
-    results.record("Q9", {"b": 2})
+    results.record("Q8", {"a": 1}, declared=declared("Q8", "a"))
+    results.record("Q9", {"b": 2}, declared=declared("Q9", "b"))
     table = results.markdown_table("smoke", questions=["Q9"], stale=["Q9"])
     assert "| Q9 | b | 2 |" in table and "Q8" not in table
-    assert "| Q9 | _stale: from an earlier run; this run failed_ | |" in table
+    assert "| Q9 | _stale: from an earlier run; this run failed_ |  |" in table
 
 
 def test_machine_names_cpu_platform_and_versions():

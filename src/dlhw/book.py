@@ -1,8 +1,9 @@
 """`dlhw book`: a static grader book of the committed, executed notebooks, readable offline.
 
 One HTML page per notebook (nbconvert's lab template, figures embedded), named after it, plus
-an `index.html` that gives, per question, the answer in brief, the recorded results and a
-link to the page. nbconvert's own template fetches MathJax and require.js from a CDN; this
+an `index.html` that gives, per question, the answer in brief, the ledger of the written
+answer's claims ("The written answer, checked"), the recorded results and a link to the page.
+nbconvert's own template fetches MathJax and require.js from a CDN; this
 book uses a template without require.js (the notebooks have no widgets) and the MathJax that
 the `jupyter-server-mathjax` package ships, copied next to the pages, so that the formulas
 render from disk with no network.
@@ -121,16 +122,19 @@ def build(output: Path | None = None, notebooks: Path | None = None) -> Path:
         page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
         files.atomic_write_text(output / f"{path.stem}.html", page)
         title = html.escape(_title(notebook, path.stem))
+        # cell 1's links point into its own notebook: on the index, into the notebook's page
+        brief = _brief(notebook).replace("](#", f"]({path.stem}.html#")
         sections.append(
             f'<section id="{question}"><h2><a href="{path.stem}.html">{title}</a></h2>'
-            f"{markdown2html(_brief(notebook))}{_results_table(question, recorded)}"
+            f"{markdown2html(brief)}{_results_table(question, recorded)}"
             f'<p><a href="{path.stem}.html">Read the notebook: {path.stem}.html</a></p></section>'
         )
     index = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>dlhw: the grader '
         f"book</title><style>{INDEX_STYLE}</style></head><body><h1>dlhw: the grader book</h1>"
         "<p>The committed notebooks, executed with the <code>full</code> profile, one page a "
-        "question. Each section gives the answer in brief and the recorded results; the page "
+        "question. Each section gives the answer in brief, the written answer's claims with "
+        "the verdict the recorded numbers give, and the recorded results; the page "
         "shows every measurement behind them. Built by <code>dlhw book</code>; reads offline."
         f"</p>{''.join(sections)}</body></html>"
     )

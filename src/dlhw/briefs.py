@@ -1,12 +1,14 @@
-"""The "Answer in brief" of every notebook and the README's "Questions" section, rendered
-from recorded results, never typed.
+"""Cell 1 of every notebook ("Answer in brief" and "The written answer, checked") and the
+README's answers, rendered from recorded results and the questions' declarations, never typed.
 
-One template a question: the question in a sentence and three to six bullets whose numbers
-are format fields over the metrics that the notebook records (`results.record`). `dlhw run`
-renders a notebook's brief from the results that run just recorded; `dlhw brief` re-renders
+A question's declaration (`dlhw.declarations`) holds the question in a sentence, three to six
+bullets whose numbers are format fields over the recorded metrics, the rules that word every
+comparison (`{verdicts[name]}`), and the ledger of the written answer's claims, each verdict
+fixed (theory, code) or computed by a rule from the numbers with its margin. `dlhw run`
+renders a notebook's cell 1 from the results that run just recorded; `dlhw brief` re-renders
 the committed notebooks from `results/full/`; `dlhw results --update-readme` renders the
-README's section. So a refreshed notebook always shows its own numbers, and `dlhw claims`
-finds every one of them among the recorded values.
+README's answers. `dlhw claims` re-renders all of them and fails where the stored text, and so
+a stored verdict, differs from what the recorded numbers give.
 """
 
 from __future__ import annotations
@@ -29,9 +31,6 @@ README_END = "<!-- questions:end -->"
 
 class BriefError(DlhwError, ValueError):
     """A template names a metric the results do not hold, or a notebook has no title cell."""
-
-
-TEMPLATES = declarations.ALL  # the brief of each question is part of its declaration
 
 
 class _NotReached:
@@ -99,11 +98,15 @@ def ledger(question: str, ctx: Context) -> list[Entry]:
         lacking = [n for n in claim.needs if not ctx.has(n)]
         if lacking:
             entries.append(
-                Entry(claim, NOT_YET, f"Needs {', '.join(lacking)}, which this run does not record.")
+                Entry(
+                    claim, NOT_YET, f"Needs {', '.join(lacking)}, which this run does not record."
+                )
             )
             continue
         if isinstance(claim.verdict, str):
-            entries.append(Entry(claim, claim.verdict, _fill(claim.evidence, question, ctx.metrics)))
+            entries.append(
+                Entry(claim, claim.verdict, _fill(claim.evidence, question, ctx.metrics))
+            )
             continue
         verdict, sentence = _sentence(question, claim.verdict, ctx)
         if verdict == NOT_YET:
@@ -117,7 +120,7 @@ def ledger(question: str, ctx: Context) -> list[Entry]:
 
 
 def counts(entries: list[Entry]) -> str:
-    """"14 claims: 6 confirmed, 2 partly right, ..." (verdicts in their fixed order)."""
+    """ "14 claims: 6 confirmed, 2 partly right, ..." (verdicts in their fixed order)."""
     found = [(v, sum(e.verdict == v for e in entries)) for v in VERDICTS]
     parts = ", ".join(f"{n} {v}" for v, n in found if n)
     noun = "claim" if len(entries) == 1 else "claims"

@@ -224,9 +224,10 @@ def check(claims: Iterable[Claim], values: list[tuple[str, float]]) -> list[Verd
 
 
 def check_project() -> list[Verdict]:
-    """Check every markdown cell of the project's `notebooks/Q*.ipynb` (against the question's
-    recorded metrics and the notebook's printed outputs) and the README (against every
-    recorded metric). The project is `DLHW_ROOT` when set; results `results/full/`."""
+    """Check every markdown cell of the project's `notebooks/Q*.ipynb` but the rendered cell 1
+    (against the question's recorded metrics and the notebook's printed outputs), the README
+    and `docs/*.md` (against every recorded metric). The project is `DLHW_ROOT` when set;
+    results `results/full/`."""
     import nbformat
 
     root, results = paths.project_root(), paths.results_dir() / "full"
@@ -242,15 +243,33 @@ def check_project() -> list[Verdict]:
         claims = [
             claim
             for index, cell in enumerate(notebook.cells)
-            if cell.cell_type == "markdown"
+            if cell.cell_type == "markdown" and not _generated(cell.source)
             for claim in find_claims(cell.source, f"notebooks/{path.name} cell {index}")
         ]
         verdicts += check(claims, recorded + output_values(notebook, path.name))
-    readme = root / "README.md"
-    if readme.is_file():
-        text = readme.read_text(encoding="utf-8")
-        verdicts += check(find_claims(text, "README.md"), every_recorded)
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    for page in (p for p in pages if p.is_file()):
+        text = _without_generated(page.read_text(encoding="utf-8"))
+        verdicts += check(find_claims(text, str(page.relative_to(root))), every_recorded)
     return verdicts
+
+
+def _generated(source: str) -> bool:
+    """Cell 1, rendered by `dlhw brief` (checked whole by `dlhw.ledger_check`, not here:
+    its margins and differences are computed from the recorded values)."""
+    from dlhw.briefs import HEADING
+
+    return source.startswith(HEADING)
+
+
+def _without_generated(text: str) -> str:
+    """The README without its rendered answers (checked whole by `dlhw.ledger_check`)."""
+    from dlhw.briefs import README_END, README_START
+
+    if README_START in text and README_END in text:
+        head, rest = text.split(README_START, 1)
+        return head + rest.split(README_END, 1)[1]
+    return text
 
 
 def report(verdicts: list[Verdict], *, verbose: bool = True) -> str:

@@ -23,6 +23,8 @@ from dlhw.checks import non_negative_int
 from dlhw.errors import DlhwError
 from dlhw.runner import CELL_TIMEOUT, discover
 
+# The raw metrics table lives on its own page; the README carries the answers.
+METRICS_PAGE = "docs/metrics.md"
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
 
@@ -97,11 +99,18 @@ def cmd_book(args: argparse.Namespace) -> int:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from dlhw import claims
+    from dlhw import claims, ledger_check
 
     verdicts = claims.check_project()
     print(claims.report(verdicts, verbose=not args.quiet))
-    return 1 if any(v.matched is None for v in verdicts) else 0
+    words = ledger_check.check_words()
+    for line in words:
+        print(line)
+    print(
+        f"{len(words)} problems with verdicts, generated text or narration "
+        "(stale cell 1 or README answers, a quoted verdict its numbers contradict, history)."
+    )
+    return 1 if words or any(v.matched is None for v in verdicts) else 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -111,29 +120,39 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from dlhw import results
+    from dlhw import declarations, results
 
     name = profiles.get(args.profile).name
     if args.local and args.update_readme:
         raise CliError("--update-readme shows the committed results; drop --local.")
     folder = paths.run_results_dir() if args.local else paths.results_dir()
-    table = results.markdown_table(name, folder=folder)
+    labels = {q: {m.name: m.label for m in d.metrics} for q, d in declarations.ALL.items()}
+    table = results.markdown_table(name, folder=folder, labels=labels)
     kind = "your own runs" if args.local else "the committed results"
     print(f"{kind}: {folder / name}", file=sys.stderr)
     if args.update_readme:
-        readme = paths.project_root() / "README.md"
-        text = readme.read_text(encoding="utf-8")
-        if README_START not in text or README_END not in text:
-            raise CliError(f"{readme} has no {README_START} ... {README_END} section.")
-        head, rest = text.split(README_START, 1)
-        _, tail = rest.split(README_END, 1)
-        text = f"{head}{README_START}\n{table}{README_END}{tail}"
-        text = _readme_questions(text, name, folder)
-        files.atomic_write_text(readme, text)
-        print(f"updated {readme}")
+        root = paths.project_root()
+        readme, page = root / "README.md", root / METRICS_PAGE
+        text = _between(page, README_START, README_END, table) if page.is_file() else None
+        if text is None:
+            raise CliError(f"{page} has no {README_START} ... {README_END} section.")
+        questions = _readme_questions(readme.read_text(encoding="utf-8"), name, folder)
+        files.atomic_write_text(page, text)
+        files.atomic_write_text(readme, questions)
+        print(f"updated {readme} and {page}")
     else:
         print(table, end="")
     return 0
+
+
+def _between(path: Path, start: str, end: str, body: str) -> str | None:
+    """The text of `path` with what lies between the markers replaced (None: no markers)."""
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        return None
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}{end}{tail}"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -324,7 +343,9 @@ def _add_results_parsers(sub) -> None:
     res = sub.add_parser("results", help="print the recorded results as a markdown table")
     res.add_argument("--profile", default="full", choices=list(profiles.PROFILES))
     res.add_argument(
-        "--update-readme", action="store_true", help="rewrite the README's results section"
+        "--update-readme",
+        action="store_true",
+        help="rewrite the README's answers and docs/metrics.md's table",
     )
     res.add_argument(
         "--local",

@@ -81,6 +81,7 @@ class TestSE:
     name, or a profile size (`sizes[...]`)."""
 
     n: int | str
+    __test__ = False  # not a pytest test class, whatever its name
 
     def count(self, ctx: Context) -> int:
         if isinstance(self.n, int):

@@ -4,8 +4,10 @@ The folder is `build/results/` for every run (a notebook in Jupyter, `dlhw run`)
 committed `results/` only for the maintainers' refresh, `dlhw run --in-place` (see
 `dlhw.paths.run_results_dir`). Files are written atomically.
 
-Each file holds the question's metrics (keys fixed by its issue), the profile, the wall time
-of the notebook (seconds since its kernel started) and the library versions that produced it.
+Each file holds the question's metrics (exactly the keys its declaration lists, see
+`dlhw.declare`), the profile, the wall time of the notebook (seconds since its kernel started)
+and the library versions that produced it. The notebook passes its declaration: this module is
+shared ground and imports no question.
 """
 
 from __future__ import annotations
@@ -22,76 +24,9 @@ from typing import Any
 import numpy as np
 
 from dlhw import files, paths, profiles
+from dlhw.declare import Declaration, DeclarationError
 from dlhw.errors import DlhwError
 
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "Q1": (
-        "test_accuracy",
-        "params",
-        "seed_answer_params",
-        "search_minutes",
-        "tuners",
-        "final_epoch_seconds",
-        "answer_epochs",
-        "answer_model_test_accuracy",
-        "answer_model_epoch_seconds",
-        "same_recipe_test_accuracy",
-        "same_recipe_epoch_seconds",
-        "answer_space_best_val_accuracy",
-        "our_space_best_val_accuracy",
-    ),
-    "Q2": (
-        "max_abs_diff_simplernn",
-        "max_abs_diff_lstm",
-        "max_abs_diff_gru",
-        "bptt_rel_error",
-        "lstm_test_accuracy",
-        "gru_test_accuracy",
-    ),
-    "Q3": (
-        "naive_r2",
-        "answer_fix_shuffled_r2",
-        "answer_fix_chronological_r2",
-        "fixed_r2_price",
-        "fixed_r2_return",
-        "persistence_r2_price",
-        "linear_r2_price",
-        "skill_vs_persistence",
-        "walk_forward_r2_mean",
-        "walk_forward_r2_std",
-    ),
-    "Q4": ("params", "test_accuracy", "latency_slope_lstm", "latency_slope_conv1d"),
-    "Q6": (
-        "grad_rel_error_dx",
-        "grad_rel_error_dgamma",
-        "grad_rel_error_dbeta",
-        "keras_forward_max_abs_diff",
-        "keras_grad_max_abs_diff",
-        "trainable_params_fc_bn",
-        "step_time_ratio_bn",
-        "epochs_to_target_bn",
-        "epochs_to_target_plain",
-        "batch1_output_equals_beta",
-        "best_lr_plain",
-        "best_lr_bn",
-        "seconds_to_target_bn",
-        "seconds_to_target_plain",
-        "weight_norm_ratio_plain",
-        "weight_norm_ratio_bn",
-    ),
-    "Q7": (
-        "test_accuracy",
-        "params",
-        "gradcam_speedup",
-        "reference_max_abs_diff",
-        "randomization_spearman",
-        "deletion_drop_gradcam",
-        "deletion_drop_random",
-        "deletion_drop_ink",
-        "softmax_logit_spearman",
-        "answer_nan_maps",
-    ),
-}
 _QUESTION = re.compile(r"^Q\d+$")
 _IMPORT_TIME = time.time()
 
@@ -153,16 +88,30 @@ def machine() -> dict[str, Any]:
     return {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()}
 
 
-def record(question: str, metrics: dict[str, Any], *, profile: str | None = None) -> Path:
+def record(
+    question: str,
+    metrics: dict[str, Any],
+    *,
+    declared: Declaration,
+    profile: str | None = None,
+) -> Path:
     """Write `metrics` for `question` to `<run_results_dir>/<profile>/<question>.json`
-    atomically; return the path."""
+    atomically; return the path. `declared` is the question's declaration
+    (`dlhw.declarations.Q7`): a metric it lists but `metrics` lacks, or one it does not list,
+    is an error here, before anything is written."""
     if not isinstance(question, str) or not _QUESTION.match(question):
         raise ResultsError(f"question must look like 'Q7', got {question!r}.")
     if not isinstance(metrics, dict):
         raise ResultsError(f"metrics must be a dict, got {type(metrics).__name__}.")
-    missing = [k for k in REQUIRED_KEYS.get(question, ()) if k not in metrics]
-    if missing:
-        raise ResultsError(f"{question}: metrics lack the required keys {missing}.")
+    if not isinstance(declared, Declaration) or declared.question != question:
+        raise ResultsError(
+            f"declared must be {question}'s declaration (dlhw.declarations.{question}), "
+            f"got {getattr(declared, 'question', type(declared).__name__)!r}."
+        )
+    try:
+        declared.check_metrics(metrics)
+    except DeclarationError as exc:
+        raise ResultsError(str(exc)) from None
     active = profiles.get(profile) if profile else profiles.current()
     payload = {
         "question": question,
@@ -253,12 +202,14 @@ def markdown_table(
     questions: Iterable[str] | None = None,
     stale: Iterable[str] = (),
     folder: Path | None = None,
+    labels: dict[str, dict[str, str]] | None = None,
 ) -> str:
     """A markdown table of the recorded metrics of `profile` (nested keys joined by dots).
 
     Read from `folder` (default: the committed `results/`). `questions` limits it to those
     questions; a question in `stale` is marked as an earlier result (its notebook failed in
-    this run, so the file was not rewritten).
+    this run, so the file was not rewritten). `labels` (question -> metric -> label, from the
+    declarations) adds a column with each top-level metric's human label.
     """
     payloads = load_all(profile, folder)
     if questions is not None:
@@ -267,11 +218,22 @@ def markdown_table(
     if not payloads:
         return f"_No results recorded yet for the `{profile}` profile._\n"
     stale = set(stale)
-    lines = ["| Question | Metric | Value |", "|---|---|---|"]
+    head = "| Question | Metric | Value |"
+    lines = [head.replace(" Value |", " Meaning | Value |") if labels else head]
+    lines.append("|---|---|---|---|" if labels else "|---|---|---|")
+
+    def row(question: str, name: str, value: str, label: str = "") -> str:
+        return (
+            f"| {question} | {name} | {label} | {value} |"
+            if labels
+            else (f"| {question} | {name} | {value} |")
+        )
+
     for question, payload in payloads.items():
         if question in stale:
-            lines.append(f"| {question} | _stale: from an earlier run; this run failed_ | |")
+            lines.append(row(question, "_stale: from an earlier run; this run failed_", ""))
+        known = (labels or {}).get(question, {})
         for name, value in flatten(payload["metrics"]):
-            lines.append(f"| {question} | {name} | {fmt(value)} |")
-        lines.append(f"| {question} | _notebook wall time (s)_ | {payload['wall_time_s']} |")
+            lines.append(row(question, name, fmt(value), known.get(name.split(".")[0], "")))
+        lines.append(row(question, "_notebook wall time (s)_", str(payload["wall_time_s"])))
     return "\n".join(lines) + "\n"

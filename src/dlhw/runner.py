@@ -246,6 +246,8 @@ def run_all(
         )
         return 130
     print(results.markdown_table(profile, questions=chosen, stale=failed, folder=record_dir))
+    for line in ledger_lines(chosen, record_dir / profile, failed):
+        print(line)
     print(f"results recorded in {record_dir}", file=sys.stderr)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
@@ -256,10 +258,25 @@ def run_all(
 def render_brief(question: str, notebook, recorded: Path) -> bool:
     """Render `question`'s "Answer in brief" from the results file `recorded` into
     `notebook`; a question without a template is left alone. Returns whether it changed."""
-    from dlhw import briefs
+    from dlhw import briefs, declarations
 
-    if question not in briefs.TEMPLATES:
+    if question not in declarations.ALL:
         return False
     source = paths.relative(recorded)
-    metrics = briefs.load_payload(recorded)["metrics"]
-    return briefs.set_brief(notebook, briefs.render_brief(question, metrics, str(source)))
+    payload = briefs.load_payload(recorded)
+    return briefs.set_brief(notebook, briefs.render_brief(question, payload, str(source)))
+
+
+def ledger_lines(chosen: dict[str, Path], folder: Path, failed: dict[str, str]) -> list[str]:
+    """Per question this run recorded, its ledger's counts as that run's numbers give them."""
+    from dlhw import briefs, declarations
+
+    lines = []
+    for question in chosen:
+        recorded = folder / f"{question}.json"
+        if question in failed or question not in declarations.ALL or not recorded.is_file():
+            continue
+        ctx = briefs.context(briefs.load_payload(recorded))
+        counts = briefs.counts(briefs.ledger(question, ctx))
+        lines.append(f"{question}, the written answer checked: {counts}.")
+    return lines
