@@ -93,6 +93,14 @@ def test_a_check_and_a_missing_metric():
     assert check.judge(Context({"n": 300})).outcome.verdict == "wrong"
     ctx = briefs.context({"metrics": {}, "profile": "full"})
     assert briefs._sentence("Q9", check, ctx)[0] == "not checked yet"
+    maybe = Outcome("not checkable here", "Neither reached it.")
+    undecided = Check(("n",), lambda m: None, Outcome("confirmed", ""), Outcome("wrong", ""))
+    with pytest.raises(DeclarationError, match="no undecided outcome"):
+        undecided.judge(Context({"n": 1}))
+    undecided = Check(
+        ("n",), lambda m: None, Outcome("confirmed", ""), Outcome("wrong", ""), "", maybe
+    )
+    assert undecided.judge(Context({"n": 1})).outcome == maybe
 
 
 @pytest.mark.parametrize(

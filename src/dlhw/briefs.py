@@ -24,7 +24,7 @@ from dlhw.errors import DlhwError
 
 HEADING = "## Answer in brief"
 LEDGER_HEADING = "### The written answer, checked"
-MNIST_TEST_IMAGES = 10_000
+MNIST_TRAIN_IMAGES, MNIST_TEST_IMAGES = 60_000, 10_000
 README_START = "<!-- questions:start -->"
 README_END = "<!-- questions:end -->"
 
@@ -52,11 +52,15 @@ def _fill(template: str, question: str, metrics: dict[str, Any]) -> str:
 
 
 def _sizes(profile: str | None) -> dict[str, int]:
-    """The test-set sizes a margin may need, from the profile that produced the results."""
+    """The MNIST test and validation sizes a margin may need, from the results' profile."""
     from dlhw import profiles
 
     active = profiles.get(profile or profiles.DEFAULT)
-    return {"mnist_test": active.subset(MNIST_TEST_IMAGES, "mnist_test")}
+    train = active.subset(MNIST_TRAIN_IMAGES, "mnist_train")
+    return {
+        "mnist_test": active.subset(MNIST_TEST_IMAGES, "mnist_test"),
+        "mnist_val": max(1, round(train * active.val_fraction)),  # as `data.mnist_splits`
+    }
 
 
 def context(payload: dict[str, Any]) -> Context:
@@ -71,7 +75,7 @@ def _sentence(question: str, rule: Rule, ctx: Context) -> tuple[str, str]:
         return NOT_YET, f"Not checked yet: this run does not record {', '.join(lacking)}."
     judgement = rule.judge(ctx)
     text = _fill(judgement.outcome.text, question, ctx.metrics)
-    if isinstance(getattr(rule, "margin", None), NoMargin):
+    if isinstance(getattr(rule, "margin", None), NoMargin) and NO_MARGIN not in text:
         text = f"{text.rstrip('.')} ({NO_MARGIN})."
     return judgement.outcome.verdict, text
 

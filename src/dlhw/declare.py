@@ -76,11 +76,12 @@ class Context:
 # ---------------------------------------------------------------------------------- margins
 @dataclass(frozen=True)
 class TestSE:
-    """Two accuracies (or one against a constant) on the same `n` test images: a difference
-    within 2·√(SE₁² + SE₂²), SE = √(p(1−p)/n), is indistinguishable. `n` is an int, a metric
-    name, or a profile size (`sizes[...]`)."""
+    """Two accuracies (or one against a constant) on the same `n` images: a difference within
+    2·√(SE₁² + SE₂²), SE = √(p(1−p)/n), is indistinguishable. `n` is an int, a metric name, or
+    a profile size (`sizes[...]`: `mnist_test`, `mnist_val`); `what` names the images."""
 
     n: int | str
+    what: str = "test images"
     __test__ = False  # not a pytest test class, whatever its name
 
     def count(self, ctx: Context) -> int:
@@ -96,7 +97,7 @@ class TestSE:
         return 2 * math.sqrt(max(var, 0.0))
 
     def describe(self, ctx: Context) -> str:
-        return f"2·SE, n = {self.count(ctx):,} test images"
+        return f"2·SE, n = {self.count(ctx):,} {self.what}"
 
     def needs(self) -> tuple[str, ...]:
         return ()
@@ -201,27 +202,37 @@ class Compare:
             case, outcome = "tie", self.tie
         else:
             case, outcome = ("above", self.above) if diff > 0 else ("below", self.below)
-        bound = f"margin {width:.3g}" if width is not None else "no margin"
-        detail = f"Δ = {diff:+.3g}, {bound} ({self.margin.describe(ctx)})"
+        if width is None:
+            detail = f"Δ = {diff:+.3g}, {NO_MARGIN}"
+        else:
+            detail = f"Δ = {diff:+.3g}, margin {width:.3g} ({self.margin.describe(ctx)})"
         return Judgement(case, outcome, detail)
 
 
 @dataclass(frozen=True)
 class Check:
     """A yes/no test over the metrics (an exact check, a count above zero), with its two
-    outcomes; `needs` names the metrics it reads and `describe` says what it tests."""
+    outcomes; `needs` names the metrics it reads and `describe` says what it tests. A test
+    that returns None means the run cannot decide (say, neither model reached its target):
+    the `undecided` outcome, which such a check must then have."""
 
     needs_: tuple[str, ...]
-    test: Callable[[Mapping[str, Any]], bool]
+    test: Callable[[Mapping[str, Any]], bool | None]
     yes: Outcome
     no: Outcome
     describe: str = ""
+    undecided: Outcome | None = None
 
     def needs(self) -> tuple[str, ...]:
         return self.needs_
 
     def judge(self, ctx: Context) -> Judgement:
-        passed = bool(self.test(ctx.metrics))
+        passed = self.test(ctx.metrics)
+        if passed is None:
+            if self.undecided is None:
+                raise DeclarationError(f"a check on {self.needs_} has no undecided outcome.")
+            return Judgement("undecided", self.undecided, self.describe)
+        passed = bool(passed)
         return Judgement("yes" if passed else "no", self.yes if passed else self.no, self.describe)
 
 
@@ -342,5 +353,7 @@ def _outcomes(verdict: str | Rule) -> list[str]:
     if isinstance(verdict, Compare):
         cases = [verdict.above, verdict.below] + ([verdict.tie] if verdict.tie else [])
     else:
-        cases = [verdict.yes, verdict.no]
+        cases = [verdict.yes, verdict.no] + (
+            [verdict.undecided] if getattr(verdict, "undecided", None) else []
+        )
     return [c.verdict for c in cases]

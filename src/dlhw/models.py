@@ -1,4 +1,4 @@
-"""Model builders shared by several notebooks: the written answer's MNIST CNN (Q7, reused by Q6).
+"""Model builders: the written answer's MNIST CNN (Q7's model, built from a list of layers).
 
 Layers carry explicit names so that `model.summary()` prints the same text on every run and
 helpers can address a layer by name (`conv3` is the last convolution, the Grad-CAM layer).
