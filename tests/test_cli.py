@@ -245,7 +245,7 @@ def test_update_readme(tmp_path, monkeypatch, capsys):
     _notebook(tmp_path / "notebooks" / "Q8_test.ipynb", "x = 1")
     readme, page = tmp_path / "README.md", tmp_path / "docs" / "metrics.md"
     page.parent.mkdir()
-    page.write_text(f"# Metrics\n{cli.README_START}\nold\n{cli.README_END}\nend\n")
+    page.write_text(f"# Metrics\n{briefs.TABLE_START}\nold\n{briefs.TABLE_END}\nend\n")
     readme.write_text(f"intro\n{briefs.README_START}\nold list\n{briefs.README_END}\noutro\n")
     from dlhw.results import record
 
@@ -262,6 +262,7 @@ def test_update_readme(tmp_path, monkeypatch, capsys):
     assert cli.main(["results", "--update-readme"]) == 2
     assert "no <!-- questions:start -->" in capsys.readouterr().err
     assert "old" not in page.read_text() and readme.read_text() == "intro\n"
+    readme.write_text(f"{briefs.README_START}\n{briefs.README_END}\n")
     page.write_text("no markers")
     assert cli.main(["results", "--update-readme"]) == 2
     assert "docs/metrics.md has no <!-- results:start -->" in capsys.readouterr().err

@@ -193,6 +193,45 @@ def render_readme(payloads: dict[str, dict[str, Any]], notebooks: dict[str, str]
     return "\n".join(lines) + "\n"
 
 
+class PagesError(BriefError):
+    """A page that `dlhw results --update-readme` rewrites lacks its markers."""
+
+
+METRICS_PAGE = "docs/metrics.md"  # the raw metrics table; the README carries the answers
+TABLE_START, TABLE_END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def _between(text: str, start: str, end: str, body: str, where: str) -> str:
+    """`text` with what lies between the markers replaced by `body`."""
+    if start not in text or end not in text:
+        raise PagesError(f"{where} has no {start} ... {end} section.")
+    head, rest = text.split(start, 1)
+    return f"{head}{start}\n{body}{end}{rest.split(end, 1)[1]}"
+
+
+def update_pages(
+    root: Path, table: str, payloads: dict[str, dict[str, Any]], notebooks: dict[str, str]
+) -> list[Path]:
+    """Write the README's answers (`render_readme`) and the metrics `table` into
+    `docs/metrics.md`, between their markers; both are checked before either is written."""
+    from dlhw import files
+
+    readme, page = root / "README.md", root / METRICS_PAGE
+    if not page.is_file():
+        raise PagesError(f"{page} not found: it holds the metrics table.")
+    answers = _between(
+        readme.read_text(encoding="utf-8"),
+        README_START,
+        README_END,
+        render_readme(payloads, notebooks),
+        "README.md",
+    )
+    metrics = _between(page.read_text(encoding="utf-8"), TABLE_START, TABLE_END, table, str(page))
+    files.atomic_write_text(page, metrics)
+    files.atomic_write_text(readme, answers)
+    return [readme, page]
+
+
 def set_brief(notebook, text: str) -> bool:
     """Put `text` in the notebook's brief cell (cell 1, inserted after the title when absent).
     Returns whether the notebook changed."""

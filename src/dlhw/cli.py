@@ -23,11 +23,6 @@ from dlhw.checks import non_negative_int
 from dlhw.errors import DlhwError
 from dlhw.runner import CELL_TIMEOUT, discover
 
-# The raw metrics table lives on its own page; the README carries the answers.
-METRICS_PAGE = "docs/metrics.md"
-README_START = "<!-- results:start -->"
-README_END = "<!-- results:end -->"
-
 
 class CliError(DlhwError):
     """A usage problem reported as one line, without a traceback."""
@@ -131,28 +126,16 @@ def cmd_results(args: argparse.Namespace) -> int:
     kind = "your own runs" if args.local else "the committed results"
     print(f"{kind}: {folder / name}", file=sys.stderr)
     if args.update_readme:
-        root = paths.project_root()
-        readme, page = root / "README.md", root / METRICS_PAGE
-        text = _between(page, README_START, README_END, table) if page.is_file() else None
-        if text is None:
-            raise CliError(f"{page} has no {README_START} ... {README_END} section.")
-        questions = _readme_questions(readme.read_text(encoding="utf-8"), name, folder)
-        files.atomic_write_text(page, text)
-        files.atomic_write_text(readme, questions)
-        print(f"updated {readme} and {page}")
+        from dlhw import briefs
+
+        names = {q: p.name for q, p in discover(paths.notebooks_dir()).items()}
+        written = briefs.update_pages(
+            paths.project_root(), table, results.load_all(name, folder), names
+        )
+        print(f"updated {' and '.join(str(p) for p in written)}")
     else:
         print(table, end="")
     return 0
-
-
-def _between(path: Path, start: str, end: str, body: str) -> str | None:
-    """The text of `path` with what lies between the markers replaced (None: no markers)."""
-    text = path.read_text(encoding="utf-8")
-    if start not in text or end not in text:
-        return None
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{start}\n{body}{end}{tail}"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -173,19 +156,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"compared, {len(problems)} differences: the results {verdict}."
     )
     return 1 if problems else 0
-
-
-def _readme_questions(text: str, profile: str, folder: Path) -> str:
-    """Replace the README's questions section with the briefs rendered from `folder`."""
-    from dlhw import briefs, results
-
-    if briefs.README_START not in text or briefs.README_END not in text:
-        raise CliError(f"README.md has no {briefs.README_START} ... {briefs.README_END} section.")
-    names = {q: p.name for q, p in discover(paths.notebooks_dir()).items()}
-    section = briefs.render_readme(results.load_all(profile, folder), names)
-    head, rest = text.split(briefs.README_START, 1)
-    _, tail = rest.split(briefs.README_END, 1)
-    return f"{head}{briefs.README_START}\n{section}{briefs.README_END}{tail}"
 
 
 def _as_flags(message: str) -> str:

@@ -14,14 +14,15 @@ class ImageError(DlhwError, ValueError):
     """Bad input to an image helper: the message names the argument and what it accepts."""
 
 
-def normalize_maps(maps: np.ndarray) -> np.ndarray:
-    """Scale each map of (N, ...) by its maximum into [0, 1]; an all-zero map stays all zero.
-
-    The answer divided by the maximum unconditionally, which is 0/0 = NaN for an empty map.
+def normalize_maps(maps: np.ndarray, *, empty: float = 0.0) -> np.ndarray:
+    """Scale each map of (N, ...) by its maximum into [0, 1]; a map whose maximum is not
+    positive (all zero after a ReLU) is filled with `empty`: 0 (the default), or NaN, which is
+    what dividing by the maximum unconditionally gives (0/0), as the written answer's code does.
     """
     maps = np.asarray(maps, dtype="float32")
     peak = maps.reshape(len(maps), -1).max(axis=1).reshape((-1,) + (1,) * (maps.ndim - 1))
-    return np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 0)
+    out = np.full_like(maps, empty)
+    return np.divide(maps, peak, out=out, where=peak > 0)
 
 
 def upsample(

@@ -15,15 +15,18 @@ Modules, one concern each (every public name is re-exported here, so `gradcam.X`
   re-initialised from the top layer down should not look like the trained model's).
 - `faithfulness`: `deletion_drop` (blanking the pixels a map ranks highest should hurt the
   class probability more than blanking random pixels).
-- `stats`: summaries of many maps (by confidence, per class, by quadrant, NaN maps).
-- `answer`: the written answer's per-image function, kept as the speed baseline.
+- `stats`: summaries of many maps (by confidence, per class, by quadrant, NaN maps, how alike
+  the maps of one class are).
+- `scores`: the answer's softmax score against the logit (the exact softmax map in float64).
+- `answer`: the written answer's per-image function as written (Keras 3 changes only), the
+  speed baseline, and its check against our batched softmax-score mode.
 Maps as images (`normalize_maps`, `upsample`, `overlay`) live in the shared `dlhw.images`.
 """
 
 from __future__ import annotations
 
-from dlhw.gradcam.answer import answer_grad_cam, answer_maps, speed_comparison
-from dlhw.gradcam.cam import METHODS, SCORES, GradCam, grad_cam
+from dlhw.gradcam.answer import answer_grad_cam, answer_maps, speed_comparison, student_check
+from dlhw.gradcam.cam import EMPTY, METHODS, SCORES, GradCam, grad_cam
 from dlhw.gradcam.faithfulness import blank, deletion_drop, top_pixels
 from dlhw.gradcam.inputs import GradCamError, as_batch
 from dlhw.gradcam.sanity import (
@@ -32,15 +35,25 @@ from dlhw.gradcam.sanity import (
     reinitialize,
     weighted_layer_names,
 )
-from dlhw.gradcam.stats import by_confidence, class_means, count_nan_maps, quadrant_shares
+from dlhw.gradcam.scores import all_class_maps, exact_softmax_maps, score_table, summary
+from dlhw.gradcam.stats import (
+    by_confidence,
+    class_means,
+    class_similarity,
+    count_nan_maps,
+    quadrant_shares,
+    region_share,
+)
 from dlhw.gradcam.view import spatial_layer_names
 from dlhw.images import normalize_maps, overlay, upsample
 
 __all__ = [
+    "EMPTY",
     "METHODS",
     "SCORES",
     "GradCam",
     "GradCamError",
+    "all_class_maps",
     "answer_grad_cam",
     "answer_maps",
     "as_batch",
@@ -48,16 +61,22 @@ __all__ = [
     "by_confidence",
     "cascading_randomization",
     "class_means",
+    "class_similarity",
     "count_nan_maps",
     "deletion_drop",
+    "exact_softmax_maps",
     "grad_cam",
     "normalize_maps",
     "overlay",
     "quadrant_shares",
     "rank_correlation",
+    "region_share",
     "reinitialize",
     "spatial_layer_names",
+    "score_table",
     "speed_comparison",
+    "student_check",
+    "summary",
     "top_pixels",
     "upsample",
     "weighted_layer_names",

@@ -18,6 +18,8 @@ METHODS = ("gradcam", "gradcam++")
 # The class score differentiated: the pre-softmax logit (the paper), or the softmax probability
 # (the written answer's choice, kept to show what it changes).
 SCORES = ("logit", "probability")
+# What a normalised map that is all zero after the ReLU becomes: zeros, or NaN (the answer's 0/0).
+EMPTY = {"zero": 0.0, "nan": float("nan")}
 
 
 def _cam_weights(grads, acts, method: str):  # pragma: no mutate block
@@ -89,7 +91,7 @@ class GradCam:  # pragma: no mutate block
         # Images are independent (inference mode), so d(sum of scores)/d(acts) is per image.
         grads = tape.gradient(score, acts)
         weights = _cam_weights(grads, acts, self.method)
-        return tf.nn.relu(tf.reduce_sum(weights * acts, axis=-1)), classes
+        return tf.reduce_sum(weights * acts, axis=-1), classes  # before the ReLU
 
     def images(self, images) -> np.ndarray:
         """Validate and reshape `images` to a float32 batch (N, *input_shape)."""
@@ -107,13 +109,31 @@ class GradCam:  # pragma: no mutate block
         ]
         return np.concatenate([p.numpy() for p in parts])
 
-    def __call__(self, images, class_index=None, *, normalize: bool = True) -> np.ndarray:
+    def __call__(
+        self, images, class_index=None, *, normalize: bool = True, empty: str = "zero"
+    ) -> np.ndarray:
         """Maps (N, h, w) for `images` (N, H, W[, C]) and `class_index` (None: predicted)."""
-        maps, _ = self.explain(images, class_index, normalize=normalize)
+        maps, _ = self.explain(images, class_index, normalize=normalize, empty=empty)
         return maps
 
-    def explain(self, images, class_index=None, *, normalize: bool = True):
-        """Return (maps (N, h, w), explained classes (N,)); maps scaled to [0, 1] if normalize."""
+    def explain(
+        self,
+        images,
+        class_index=None,
+        *,
+        normalize: bool = True,
+        empty: str = "zero",
+        relu: bool = True,
+    ):
+        """Return (maps (N, h, w), explained classes (N,)).
+
+        The map is ReLU(sum_k w_k A_k), then, if `normalize`, divided by its maximum: the
+        written answer's order (L412-413). A map that is all zero after the ReLU stays zero
+        with `empty="zero"`, or is NaN with `empty="nan"`, as the answer's 0/0 gives.
+        `relu=False` returns the weighted sums before the ReLU (and is not normalised).
+        """
+        if empty not in EMPTY:
+            raise GradCamError(f"empty must be one of {list(EMPTY)}, got {empty!r}.")
         x = self.images(images)
         classes = self.classes(class_index, len(x))
         maps, used = [], []
@@ -121,8 +141,11 @@ class GradCam:  # pragma: no mutate block
             m, c = self._maps(x[i : i + self.batch_size], classes[i : i + self.batch_size])
             maps.append(m.numpy())
             used.append(c.numpy())
-        maps = np.concatenate(maps).astype("float32")
-        return (normalize_maps(maps) if normalize else maps), np.concatenate(used)
+        maps, used = np.concatenate(maps).astype("float32"), np.concatenate(used)
+        if not relu:
+            return maps, used
+        maps = np.maximum(maps, 0.0)
+        return (normalize_maps(maps, empty=EMPTY[empty]) if normalize else maps), used
 
 
 def grad_cam(

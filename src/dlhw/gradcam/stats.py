@@ -87,3 +87,46 @@ def quadrant_shares(maps: np.ndarray) -> np.ndarray:
     total = maps.sum(axis=(1, 2))[:, None]
     stacked = np.stack(parts, axis=1)
     return np.divide(stacked, total, out=np.zeros_like(stacked), where=total > 0)
+
+
+def class_similarity(maps: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Mean pairwise Pearson correlation of maps (N, h, w) within a class and between classes.
+
+    Each map is standardised (a constant map has no correlation and is left out, counted in
+    `constant`); the correlation of two maps is then a dot product, so the means over all pairs
+    come from per-class sums without an N x N matrix. `within`: the mean over classes of the
+    mean within-class correlation; `between`: the mean over ordered pairs of classes.
+    """
+    maps = np.asarray(maps, dtype="float64")
+    labels = np.asarray(labels)
+    if maps.ndim != 3 or labels.shape != maps.shape[:1]:
+        raise GradCamError(f"maps must be (N, h, w) and labels (N,): {maps.shape}, {labels.shape}.")
+    flat = maps.reshape(len(maps), -1)
+    centred = flat - flat.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(centred, axis=1)
+    keep = norm > 1e-12
+    z, labels = centred[keep] / norm[keep, None], labels[keep]
+    classes = [c for c in np.unique(labels) if (labels == c).sum() >= 2]
+    sums = {c: z[labels == c].sum(axis=0) for c in classes}
+    counts = {c: int((labels == c).sum()) for c in classes}
+    within = [(sums[c] @ sums[c] - counts[c]) / (counts[c] * (counts[c] - 1)) for c in classes]
+    between = [
+        (sums[a] @ sums[b]) / (counts[a] * counts[b]) for a in classes for b in classes if a != b
+    ]
+    return {
+        "within": float(np.mean(within)),
+        "between": float(np.mean(between)) if between else float("nan"),
+        "within_by_class": {int(c): float(w) for c, w in zip(classes, within, strict=True)},
+        "constant": int((~keep).sum()),
+    }
+
+
+REGIONS = {"lower half": (2, 3), "lower left": (2,)}  # indices into `quadrant_shares`' columns
+
+
+def region_share(maps: np.ndarray, region: str) -> np.ndarray:
+    """Per map (N, H, W), the share of its total in `region` ("lower half" or "lower left"),
+    from `quadrant_shares` (an all-zero map: 0)."""
+    if region not in REGIONS:
+        raise GradCamError(f"region must be one of {list(REGIONS)}, got {region!r}.")
+    return quadrant_shares(maps)[:, list(REGIONS[region])].sum(axis=1)
