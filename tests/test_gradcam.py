@@ -118,10 +118,11 @@ def test_answer_function_agrees_on_a_linear_output(images):
     seed_everything(2)
     body = small_layers()[:-1]
     linear = sharpen(keras.Sequential([keras.Input(SHAPE), *body, layers.Dense(5, name="out")]))
-    ours = gradcam.grad_cam(linear, images)
+    ours, classes = gradcam.GradCam(linear).explain(images)
     for i in range(len(images)):
-        theirs = gradcam.answer_grad_cam(images[i : i + 1], linear, "conv2")
-        np.testing.assert_allclose(ours[i], theirs, atol=1e-5)
+        theirs = gradcam.answer_grad_cam(linear, images[i], int(classes[i]), "conv2")
+        assert theirs.shape == (1, 4, 4)  # the answer's map keeps its batch axis
+        np.testing.assert_allclose(ours[i], theirs[0], atol=1e-5)
 
 
 # --------------------------------------------------------------------- the model is left alone
@@ -346,8 +347,7 @@ def test_all_zero_maps_stay_zero_without_nan(images):
         assert maps.shape == (6, 8, 8)
         assert not np.isnan(maps).any()
         assert (maps == 0).all()
-    with np.errstate(invalid="ignore"):  # the answer's code: 0 / max = 0 / 0
-        assert np.isnan(gradcam.answer_grad_cam(images[:1], m, "conv")).all()
+    assert np.isnan(gradcam.answer_grad_cam(m, images[0], 0, "conv")).all()  # its 0 / 0
 
 
 def test_normalized_maps_peak_at_one(model, images):
@@ -702,11 +702,12 @@ def test_rank_correlation_nan_map_spoils_only_its_own_row():
 
 def test_probability_score_equals_the_answers_function(model, images):
     """score="probability" is the answer's softmax score: same maps, batched (where defined)."""
-    ours, classes = gradcam.GradCam(model, score="probability").explain(images)
+    ours, classes = gradcam.GradCam(model, score="probability").explain(images, empty="nan")
     theirs = gradcam.answer_maps(model, images, "conv2")
     assert ours.shape == theirs.shape == (6, 4, 4)
     finite = ~np.isnan(theirs).reshape(6, -1).any(axis=1)
     assert finite.sum() >= 4
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))  # NaN where it is NaN
     np.testing.assert_allclose(ours[finite], theirs[finite], atol=1e-5)
     logit = gradcam.GradCam(model).explain(images)[0]
     assert np.abs(logit - ours).max() > 1e-2  # and the two scores do differ
@@ -714,8 +715,8 @@ def test_probability_score_equals_the_answers_function(model, images):
 
 def test_answer_maps_given_classes_and_bad_lengths(model, images):
     maps = gradcam.answer_maps(model, images[:3], "conv2", [0, 1, 2])
-    one = gradcam.answer_grad_cam(images[1:2], model, "conv2", 1)
-    np.testing.assert_array_equal(maps[1], one)
+    one = gradcam.answer_grad_cam(model, images[1], 1, "conv2")
+    np.testing.assert_array_equal(maps[1], one[0])
     with pytest.raises(GradCamError, match="classes has 2 entries for 3 images"):
         gradcam.answer_maps(model, images[:3], "conv2", [0, 1])
 
@@ -729,6 +730,8 @@ def test_answers_function_gives_nan_on_an_all_zero_map_and_ours_does_not(images)
     assert gradcam.count_nan_maps(theirs) == 3
     ours = gradcam.grad_cam(dead, images[:3])
     assert gradcam.count_nan_maps(ours) == 0 and not ours.any()
+    nan = gradcam.GradCam(dead).explain(images[:3], empty="nan")[0]  # the answer's semantics
+    assert gradcam.count_nan_maps(nan) == 3
 
 
 def test_count_nan_maps():

@@ -111,12 +111,13 @@ class Spread:
     std: str
     over: str = "seeds"
     k: float = 2.0
+    name: str = "s.d."  # or "SE", for a recorded standard error
 
     def width(self, a: float, b: float, ctx: Context, b_is_constant: bool) -> float:
         return self.k * ctx.value(self.std)
 
     def describe(self, ctx: Context) -> str:
-        return f"{self.k:g}·s.d. over {self.over}"
+        return f"{self.k:g}·{self.name} over {self.over}"
 
     def needs(self) -> tuple[str, ...]:
         return (self.std,)

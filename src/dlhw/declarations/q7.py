@@ -2,11 +2,10 @@
 its model, its training call and its Grad-CAM function as code, then reads maps that are not
 in the seed.
 
-`answer_nan_maps` is recorded today by a keras.io-order variant of the answer's function
-(divides by the map's maximum *before* the ReLU; the answer divides after it) on the first 500
-test images of the randomisation check: it is not the count of the answer's own function, so
-neither the brief nor the ledger reads it as such. That count (all test images, the answer's
-order) and the per-image readings of the maps are future metrics (`needs`).
+`answer_nan_maps` counts the NaN maps of the answer's own order (softmax score, ReLU, then
+division by the maximum of the ReLU'd map) on every test image, predicted class, with the
+batched mode that the notebook checks against the answer's function. The reading of the maps
+(L428-442) is measured on the raw maps of the predicted class (logit score), per image.
 """
 
 from dlhw.declare import (
@@ -17,7 +16,9 @@ from dlhw.declare import (
     Metric,
     NoMargin,
     Outcome,
+    Spread,
     TestSE,
+    Tolerance,
 )
 
 SECTION_DATA = "1. Data, as in the answer"
@@ -27,6 +28,7 @@ SECTION_SPEED = "Is it fast? The answer's per-image function against ours"
 SECTION_DEFECTS = "The answer's two defects, shown"
 SECTION_MEANS = "The mean map of each class"
 SECTION_DISCUSSION = "The answer's discussion, checked"
+SECTION_READING = "The answer's reading of the maps, measured"
 SECTION_DELETION = "6. Faithfulness: the deletion test"
 
 DELETION = (
@@ -95,11 +97,64 @@ DECLARATION = Declaration(
         ),
         Metric(
             "answer_nan_maps",
-            "NaN maps of a keras.io-order variant of the answer's "
-            "function (divides by the maximum before the ReLU, not after as the answer "
-            "does), first 500 test images, trained and randomised models together",
+            "NaN maps in the answer's order (softmax score, ReLU, then division by the "
+            "maximum), every test image, predicted class, trained model",
             "maps",
         ),
+        Metric(
+            "answer_check_max_abs_diff",
+            "batched softmax-score mode against the answer's function, largest |difference| "
+            "of the normalised maps where p_c < 0.99",
+        ),
+        Metric(
+            "answer_check_same_nan",
+            "the batched mode and the answer's function give NaN on the same images",
+        ),
+        Metric(
+            "share_p_exactly_1",
+            "share of test images whose p_c is exactly 1.0 in float32",
+            "fraction",
+        ),
+        Metric(
+            "spearman_float32_exact_p1",
+            "mean Spearman, float32 softmax-score map against the exact float64 one, images "
+            "with p_c == 1.0",
+        ),
+        Metric(
+            "spearman_float32_exact_rest",
+            "mean Spearman, float32 softmax-score map against the exact one, p_c < 1.0",
+        ),
+        Metric(
+            "spearman_exact_logit_p1",
+            "mean Spearman, exact softmax-score map against the logit map, p_c == 1.0",
+        ),
+        Metric(
+            "spearman_exact_logit_rest",
+            "mean Spearman, exact softmax-score map against the logit map, p_c < 1.0",
+        ),
+        Metric(
+            "within_class_map_correlation",
+            "mean pairwise Pearson correlation of raw maps within a (predicted) class, "
+            "averaged over classes",
+        ),
+        Metric(
+            "between_class_map_correlation",
+            "mean pairwise Pearson correlation of raw maps of different classes",
+        ),
+        Metric(
+            "gradcam_lower_half_share_0", "predicted 0s: map share in the lower half", "fraction"
+        ),
+        Metric("ink_lower_half_share_0", "predicted 0s: ink share in the lower half", "fraction"),
+        Metric("others_lower_half_share", "other classes: map share in the lower half", "fraction"),
+        Metric("lower_half_0_se_vs_ink", "SE of the 0s' map-minus-ink lower-half share"),
+        Metric("lower_half_0_se_vs_others", "SE of the 0s' lower-half share minus the others'"),
+        Metric(
+            "gradcam_lower_left_share_7", "predicted 7s: map share in the lower left", "fraction"
+        ),
+        Metric("ink_lower_left_share_7", "predicted 7s: ink share in the lower left", "fraction"),
+        Metric("others_lower_left_share", "other classes: map share in the lower left", "fraction"),
+        Metric("lower_left_7_se_vs_ink", "SE of the 7s' map-minus-ink lower-left share"),
+        Metric("lower_left_7_se_vs_others", "SE of the 7s' lower-left share minus the others'"),
     ),
     bullets=(
         "The answer's CNN, rebuilt layer for layer ({params:,} parameters) and trained here "
@@ -112,7 +167,9 @@ DECLARATION = Declaration(
         "The answer differentiates the softmax probability, not the logit: the two scores' "
         "maps have a mean rank correlation of {softmax_logit_spearman:.3f} over the test set. "
         "Its normalisation (ReLU, then division by the maximum) turns every map that is zero "
-        "after the ReLU into 0/0 = NaN. {verdicts[answer_nan]}",
+        "after the ReLU into 0/0 = NaN. {verdicts[answer_nan]} In float32, "
+        "{share_p_exactly_1:.1%} of the test images have p_c exactly 1.0, where the softmax "
+        "gradient loses its own-class term. {verdicts[float32]}",
         "*(ours)* " + DELETION + " {verdicts[deletion_random]} {verdicts[deletion_ink]}",
     ),
     rules={
@@ -132,10 +189,37 @@ DECLARATION = Declaration(
             below=Outcome("", "the per-image one is the faster."),
         ),
         "answer_nan": Check(
-            ("student_nan_maps",),
-            lambda m: m["student_nan_maps"] > 0,
-            yes=Outcome("", "On the test set (predicted class) {student_nan_maps:,} maps are NaN."),
+            ("answer_nan_maps",),
+            lambda m: m["answer_nan_maps"] > 0,
+            yes=Outcome("", "On the test set (predicted class) {answer_nan_maps:,} maps are NaN."),
             no=Outcome("", "On the test set (predicted class) no map is NaN."),
+        ),
+        "float32": Compare(
+            "spearman_float32_exact_rest",
+            "spearman_float32_exact_p1",
+            Tolerance(0.01, "our choice: a hundredth of a correlation"),
+            above=Outcome(
+                "",
+                "Where p_c rounds to 1.0 the float32 map departs from the exact one: its "
+                "shape there is float32 rounding, not the softmax score."
+                " Against the exact softmax map (float64, from the logit maps) the float32 map's "
+                "mean rank correlation is {spearman_float32_exact_p1:.3f} there and "
+                "{spearman_float32_exact_rest:.3f} elsewhere.",
+            ),
+            below=Outcome(
+                "",
+                "The float32 map follows the exact one better where p_c is 1.0."
+                " Against the exact softmax map (float64, from the logit maps) the float32 map's "
+                "mean rank correlation is {spearman_float32_exact_p1:.3f} there and "
+                "{spearman_float32_exact_rest:.3f} elsewhere.",
+            ),
+            tie=Outcome(
+                "",
+                "Float32 rounding of p_c does not change the map's shape."
+                " Against the exact softmax map (float64, from the logit maps) the float32 map's "
+                "mean rank correlation is {spearman_float32_exact_p1:.3f} there and "
+                "{spearman_float32_exact_rest:.3f} elsewhere.",
+            ),
         ),
         "deletion_random": Compare(
             "deletion_drop_gradcam",
@@ -326,21 +410,26 @@ DECLARATION = Declaration(
             "L412-413",
             "Applies a ReLU (`np.maximum(cam, 0)`), then divides by the maximum of the ReLU'd "
             "map, scaling it to [0, 1].",
-            "measurement",
+            "code",
             Check(
-                ("student_nan_maps",),
-                lambda m: m["student_nan_maps"] > 0,
+                ("answer_nan_maps",),
+                lambda m: m["answer_nan_maps"] > 0,
                 yes=Outcome(
                     "partly right",
-                    "Scales most maps to [0, 1], but {student_nan_maps:,} of the test set's "
-                    "maps are NaN.",
+                    "The order is as described, but a map that is 0 or below everywhere "
+                    "becomes 0/0 = NaN: {answer_nan_maps:,} of the test set's maps (predicted "
+                    "class, trained model).",
                 ),
-                no=Outcome("confirmed", "None of the test set's maps is NaN."),
-                describe="the answer's order, all test images, predicted class",
+                no=Outcome(
+                    "confirmed",
+                    "The order is as described; no test map is all zero after the ReLU here.",
+                ),
+                describe="the answer's order, every test image, predicted class",
             ),
-            "A map that is 0 or below everywhere becomes 0/0 = NaN.",
+            "Counted with the batched mode in the answer's order, which gives NaN on the same "
+            "images as the answer's function and agrees with it within "
+            "{answer_check_max_abs_diff:.1e} where p_c < 0.99.",
             SECTION_DEFECTS,
-            needs=("student_nan_maps",),
         ),
         Claim(
             "Q7.14",
@@ -400,9 +489,9 @@ DECLARATION = Declaration(
                     "({between_class_map_correlation:.3f}).",
                 ),
             ),
-            "Mean pairwise Pearson correlation of the raw 7x7 maps, constant maps excluded.",
-            SECTION_MEANS,
-            needs=("within_class_map_correlation", "between_class_map_correlation"),
+            "Mean pairwise Pearson correlation of the raw 7x7 maps of the predicted class "
+            "(logit score), constant maps excluded; one run, no margin.",
+            SECTION_READING,
         ),
         Claim(
             "Q7.17",
@@ -437,21 +526,28 @@ DECLARATION = Declaration(
             Compare(
                 "gradcam_lower_half_share_0",
                 "ink_lower_half_share_0",
-                NoMargin(),
+                Spread("lower_half_0_se_vs_ink", over="the 0s", name="SE"),
                 above=Outcome(
                     "confirmed",
-                    "For 0, the lower half holds {gradcam_lower_half_share_0:.2f} of the "
-                    "Grad-CAM mass against {ink_lower_half_share_0:.2f} of the ink.",
+                    "For 0, the lower half holds {gradcam_lower_half_share_0:.3f} of the map "
+                    "against {ink_lower_half_share_0:.3f} of the ink: more than the ink "
+                    "alone gives it.",
                 ),
                 below=Outcome(
                     "wrong",
-                    "For 0, the lower half holds only {gradcam_lower_half_share_0:.2f} of "
-                    "the Grad-CAM mass against {ink_lower_half_share_0:.2f} of the ink.",
+                    "For 0, the lower half holds {gradcam_lower_half_share_0:.3f} of the map "
+                    "against {ink_lower_half_share_0:.3f} of the ink: less than the ink gives it.",
+                ),
+                tie=Outcome(
+                    "partly right",
+                    "For 0, the lower half holds {gradcam_lower_half_share_0:.3f} of the map, "
+                    "as much as its ink ({ink_lower_half_share_0:.3f}): no extra weight.",
                 ),
             ),
-            "Shares per image (predicted class, ReLU'd maps before normalisation), averaged.",
-            SECTION_DISCUSSION,
-            needs=("gradcam_lower_half_share_0", "ink_lower_half_share_0"),
+            "The other classes' maps put {others_lower_half_share:.3f} in the lower half. "
+            "Shares per image (predicted class, logit score, raw maps upsampled to 28x28), "
+            "averaged.",
+            SECTION_READING,
         ),
         Claim(
             "Q7.20",
@@ -462,23 +558,29 @@ DECLARATION = Declaration(
             Compare(
                 "gradcam_lower_left_share_7",
                 "ink_lower_left_share_7",
-                NoMargin(),
+                Spread("lower_left_7_se_vs_ink", over="the 7s", name="SE"),
                 above=Outcome(
                     "confirmed",
-                    "For 7, the lower-left quadrant holds {gradcam_lower_left_share_7:.2f} of "
-                    "the Grad-CAM mass against {ink_lower_left_share_7:.2f} of the ink.",
+                    "For 7, the lower-left quadrant holds {gradcam_lower_left_share_7:.3f} of "
+                    "the map against {ink_lower_left_share_7:.3f} of the ink: more than the "
+                    "ink alone gives it.",
                 ),
                 below=Outcome(
                     "wrong",
-                    "For 7, the lower-left quadrant holds only "
-                    "{gradcam_lower_left_share_7:.2f} of the Grad-CAM mass against "
-                    "{ink_lower_left_share_7:.2f} of the ink.",
+                    "For 7, the lower-left quadrant holds {gradcam_lower_left_share_7:.3f} of "
+                    "the map against {ink_lower_left_share_7:.3f} of the ink: less than the "
+                    "ink gives it.",
+                ),
+                tie=Outcome(
+                    "partly right",
+                    "For 7, the lower-left quadrant holds {gradcam_lower_left_share_7:.3f} of "
+                    "the map, as much as its ink ({ink_lower_left_share_7:.3f}).",
                 ),
             ),
-            "Shares per image (predicted class, ReLU'd maps before normalisation), averaged; "
-            "the same share for the other classes tests the answer's reason.",
-            SECTION_DISCUSSION,
-            needs=("gradcam_lower_left_share_7", "ink_lower_left_share_7"),
+            "The other classes' maps put {others_lower_left_share:.3f} there (the answer's "
+            "reason, that 7 differs there, is not tested by a share). Shares per image "
+            "(predicted class, logit score, raw maps upsampled to 28x28), averaged.",
+            SECTION_READING,
         ),
     ),
 )

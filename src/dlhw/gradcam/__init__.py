@@ -43,6 +43,7 @@ from dlhw.gradcam.stats import (
     count_nan_maps,
     quadrant_shares,
     region_share,
+    share_comparison,
 )
 from dlhw.gradcam.view import spatial_layer_names
 from dlhw.images import normalize_maps, overlay, upsample
@@ -74,6 +75,7 @@ __all__ = [
     "reinitialize",
     "spatial_layer_names",
     "score_table",
+    "share_comparison",
     "speed_comparison",
     "student_check",
     "summary",

@@ -130,3 +130,28 @@ def region_share(maps: np.ndarray, region: str) -> np.ndarray:
     if region not in REGIONS:
         raise GradCamError(f"region must be one of {list(REGIONS)}, got {region!r}.")
     return quadrant_shares(maps)[:, list(REGIONS[region])].sum(axis=1)
+
+
+def share_comparison(
+    map_shares: np.ndarray, ink_shares: np.ndarray, labels: np.ndarray, cls: int
+) -> dict[str, float]:
+    """A region's share (per image, N,) of the map and of the ink, for the images of class
+    `cls` against the other classes' maps: the three means and the standard errors of the two
+    differences (paired for map vs ink on the same images; independent for cls vs the rest)."""
+    maps, ink, labels = (np.asarray(a, dtype="float64") for a in (map_shares, ink_shares, labels))
+    if not (maps.shape == ink.shape == labels.shape) or maps.ndim != 1:
+        raise GradCamError("map_shares, ink_shares and labels must be equal (N,) arrays.")
+    own, rest = labels == cls, labels != cls
+    if own.sum() < 2 or rest.sum() < 2:
+        raise GradCamError(f"class {cls} needs at least two images, and so do the others.")
+
+    def se(v: np.ndarray) -> float:
+        return float(v.std(ddof=1) / np.sqrt(len(v)))
+
+    return {
+        "map": float(maps[own].mean()),
+        "ink": float(ink[own].mean()),
+        "others": float(maps[rest].mean()),
+        "se_map_vs_ink": se(maps[own] - ink[own]),
+        "se_map_vs_others": float(np.hypot(se(maps[own]), se(maps[rest]))),
+    }
