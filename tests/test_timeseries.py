@@ -558,39 +558,7 @@ def test_leak_metrics_names_and_values():
         ts.leak_metrics(leak, short="long", long="short")
 
 
-# ------------------------------------------------------------------ ablation, sign of skill
-def _level_bound_fitter(x_train, y_train):
-    """Least squares whose forecasts are clipped to the training targets' range: a model
-    that cannot output a level it has not seen (as an LSTM's bounded tanh state)."""
-    forecast = ts.linear_fitter(x_train, y_train)
-    low, high = np.min(y_train), np.max(y_train)
-    return lambda x: np.clip(forecast(x), low, high)
-
-
-def test_naive_ablation_known_answers():
-    rng = np.random.default_rng(0)
-    n = 400
-    level = np.linspace(1.0, 30.0, n) + rng.normal(0, 0.3, n)  # rising past the training range
-    x = np.stack([level + rng.normal(0, 0.1, n), 1e6 * rng.random(n)], axis=1)[:, None, :]
-    train, test = np.arange(300), np.arange(300, n)
-    # a linear model is affine-invariant: standardising changes nothing, every row agrees
-    table, predictions = ts.naive_ablation(x, level, train, test, fitter=ts.linear_fitter)
-    assert (
-        list(table.index) == list(ts.ABLATION_ROWS) and len(predictions[ts.ABLATION_ROWS[0]]) == n
-    )
-    np.testing.assert_allclose(table["test_r2"], table["test_r2"].iloc[-1], atol=1e-8)
-    assert table["test_r2"].iloc[-1] > 0.95
-    # a model bound to the training range fails on the test period; the linear row does not
-    table, _ = ts.naive_ablation(x, level, train, test, fitter=_level_bound_fitter)
-    assert (
-        table.loc[ts.ABLATION_ROWS[2], "test_r2"]
-        < 0
-        < 0.95
-        < table.loc[ts.ABLATION_ROWS[3], "test_r2"]
-    )
-    assert table.loc[ts.ABLATION_ROWS[2], "test_pred_mean"] <= level[train].max() + 1e-9
-
-
+# ------------------------------------------------------------------ sign of skill
 def test_return_skill_explains_a_sign_disagreement():
     last = np.array([10.0, 10.0, 100.0, 100.0])
     true_return = np.array([0.02, -0.02, 0.01, -0.01])

@@ -279,17 +279,17 @@ DECLARATION = Declaration(
                     "{tuners[random][best_val_accuracy]:.4f}.",
                 ),
                 below=Outcome(
-                    "wrong",
-                    "On one budget of epochs (ours), Hyperband's best validation accuracy, "
-                    "{tuners[hyperband][best_val_accuracy]:.4f}, is below RandomSearch's, "
-                    "{tuners[random][best_val_accuracy]:.4f}.",
-                ),
-                tie=Outcome(
                     "partly right",
                     "On one budget of epochs (ours), Hyperband's best validation accuracy, "
-                    "{tuners[hyperband][best_val_accuracy]:.4f}, is suitable but "
-                    "indistinguishable from RandomSearch's, "
-                    "{tuners[random][best_val_accuracy]:.4f}.",
+                    "{tuners[hyperband][best_val_accuracy]:.4f}, is below RandomSearch's, "
+                    "{tuners[random][best_val_accuracy]:.4f}: usable, not the most accurate.",
+                ),
+                tie=Outcome(
+                    "confirmed",
+                    "On one budget of epochs (ours), Hyperband's best validation accuracy, "
+                    "{tuners[hyperband][best_val_accuracy]:.4f}, is as good as RandomSearch's, "
+                    "{tuners[random][best_val_accuracy]:.4f} (indistinguishable): suitable, "
+                    "not shown to be better.",
                 ),
             ),
             "The margin counts the validation sample only, not the spread of retraining one "

@@ -9,20 +9,33 @@ features) and `y: (N,)`; a window's inputs are rows `start..end` and its target 
 
 Modules: `frames` (checks and feature columns), `windows` (windows, splits, hold-outs, leak
 measures), `scaling` (`Scaler`), `metrics` (R², MAE, skill, scores), `models` (LSTM and
-linear forecasters, the memoriser), `evaluation` (ablation, hold-out and leak experiments,
-walk-forward). Every public name is re-exported here: `from dlhw import timeseries as ts`.
+linear forecasters, the memoriser), `factorial` (the causes of the naive set-up's failure
+ranked without an order, the answer's symptom as a predicate), `evaluation` (hold-out and leak
+experiments, walk-forward). Every public name is re-exported here:
+`from dlhw import timeseries as ts`.
 """
 
 from dlhw.timeseries.evaluation import (
-    ABLATION_ROWS,
     AnswerFixData,
     answer_fix_data,
     holdout_r2,
     leak_metrics,
     leak_runs,
-    naive_ablation,
     score_holdout,
     walk_forward,
+)
+from dlhw.timeseries.factorial import (
+    FACTORS,
+    INPUT_SCALINGS,
+    Symptom,
+    cell_name,
+    day_windows,
+    factorial,
+    run_variant,
+    shapley,
+    shapley_by_seed,
+    symptom_stats,
+    variant,
 )
 from dlhw.timeseries.frames import (
     ANSWER_FEATURES,
@@ -64,7 +77,17 @@ from dlhw.timeseries.windows import (
 )
 
 __all__ = [
-    "ABLATION_ROWS",
+    "FACTORS",
+    "INPUT_SCALINGS",
+    "Symptom",
+    "cell_name",
+    "day_windows",
+    "factorial",
+    "run_variant",
+    "shapley",
+    "shapley_by_seed",
+    "symptom_stats",
+    "variant",
     "ANSWER_FEATURES",
     "NAIVE_FEATURES",
     "PRICE_COLUMNS",
@@ -96,7 +119,6 @@ __all__ = [
     "lstm_fitter",
     "mae",
     "memoriser",
-    "naive_ablation",
     "naive_arrays",
     "overlapping",
     "predict",

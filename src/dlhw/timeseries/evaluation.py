@@ -1,4 +1,4 @@
-"""Q3 experiments: the naive set-up's ablation, the written answer's fix scored on
+"""Q3 experiments: the written answer's fix scored on
 shuffled and chronological hold-outs, the leak measured on purged blocks, and walk-forward
 evaluation. Each takes a `Fitter`, so tests can inject a cheap model instead of an LSTM."""
 
@@ -12,7 +12,7 @@ import numpy as np
 from dlhw.checks import positive_int
 from dlhw.timeseries.frames import ANSWER_FEATURES, SeriesError, with_date_ordinal
 from dlhw.timeseries.metrics import r2, returns_to_prices, score, skill
-from dlhw.timeseries.models import Fitter, linear_fitter, lstm_fitter
+from dlhw.timeseries.models import Fitter, lstm_fitter
 from dlhw.timeseries.scaling import Scaler
 from dlhw.timeseries.windows import (
     BlockSplit,
@@ -164,51 +164,6 @@ def leak_metrics(
 
 
 # pragma: no mutate start (Keras-level or outside `make mutate`'s scope)
-ABLATION_ROWS = (
-    "(a) naive: raw inputs, raw target",
-    "(b) inputs standardised",
-    "(c) inputs and target standardised",
-    "(d) linear regression, standardised inputs",
-)
-
-
-def naive_ablation(x, y, train, test, *, fitter: Fitter) -> tuple:
-    """Rank the causes of the naive set-up's negative R²: the same `fitter` (same seed) on
-    (a) the raw inputs and target, (b) inputs standardised with training-period statistics
-    (removes gate saturation), (c) the target standardised too (removes the output scale),
-    and (d) a float64 least-squares fit on the standardised inputs (a model that can
-    extrapolate a level). x: (N, T, F), y: (N,). Returns (table, predictions): a DataFrame
-    with train_r2, test_r2 and the test predictions' mean, std and max per row of
-    `ABLATION_ROWS`, and each row's predictions for all N samples."""
-    import pandas as pd
-
-    x, y = np.asarray(x, "float64"), np.asarray(y, "float64")
-    train, test = np.asarray(train), np.asarray(test)
-    x_std = Scaler().fit(x[train]).transform(x)
-    y_scaler = Scaler().fit(y[train])
-    predictions = {
-        ABLATION_ROWS[0]: fitter(x[train], y[train])(x),
-        ABLATION_ROWS[1]: fitter(x_std[train], y[train])(x_std),
-        ABLATION_ROWS[2]: y_scaler.inverse_transform(
-            fitter(x_std[train], y_scaler.transform(y[train]))(x_std)
-        ),
-        ABLATION_ROWS[3]: linear_fitter(x_std[train], y[train])(x_std),
-    }
-    table = pd.DataFrame(
-        {
-            name: {
-                "train_r2": r2(y[train], pred[train]),
-                "test_r2": r2(y[test], pred[test]),
-                "test_pred_mean": float(pred[test].mean()),
-                "test_pred_std": float(pred[test].std()),
-                "test_pred_max": float(pred[test].max()),
-            }
-            for name, pred in predictions.items()
-        }
-    ).T
-    return table, predictions
-
-
 def walk_forward(
     windows: Windows,
     close: np.ndarray,
