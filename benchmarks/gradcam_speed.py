@@ -1,8 +1,10 @@
 """Grad-CAM speed: the answer's per-image function versus our batched one (Q7).
 
-Times, on the answer's CNN and the MNIST test images, the answer's function on the first
-500 images, ours on the same 500 (cold: including building and tracing; warm: reused), and
-ours on all 10,000; writes JSON. The speed-up is the ratio of seconds per image.
+Times, on the answer's CNN and the MNIST test images, the answer's function as written
+(`gradcam.answer_grad_cam`: a model built per call, softmax score, ReLU then division by the
+maximum) on the first 500 images, ours on the same 500 (cold: including building and tracing;
+warm: reused), and ours on all 10,000; writes JSON. The speed-up is the ratio of seconds per
+image.
 
     flock /tmp/dlhw-heavy.lock .venv/bin/python benchmarks/gradcam_speed.py
 

@@ -83,7 +83,7 @@ def linear(x_train, y_train):
 
 def test_factorial_has_every_cell_per_seed_and_shapley_by_seed():
     x, y, train, test = arrays()
-    rows = fx.factorial(x, y, train, test, fitter_for_seed=lambda s: linear, seeds=[0, 1])
+    rows = fx.run_factorial(x, y, train, test, fitter_for_seed=lambda s: linear, seeds=[0, 1])
     assert len(rows) == 16 and {r["cell"] for r in rows} == {
         "none", "inputs", "target", "date", "inputs+target", "inputs+date", "target+date",
         "inputs+target+date",
@@ -102,3 +102,24 @@ def test_day_windows():
     np.testing.assert_array_equal(w[-1], x[3:, 0])
     with pytest.raises(SeriesError, match="lookback"):
         fx.day_windows(x, 7)
+
+
+def test_levels_of_every_cell_and_min_max():
+    assert fx.levels_of("none") == {"inputs": "raw", "target": "raw", "date": True}
+    assert fx.levels_of("inputs+date") == {"inputs": "standardised", "target": "raw", "date": False}
+    assert fx.levels_of("min-max inputs (all rows)")["inputs"] == "minmax_all"
+    with pytest.raises(SeriesError, match="unknown cell"):
+        fx.levels_of("inputs+volume")
+
+
+def test_run_windowed_trains_on_windows_that_end_in_the_training_period():
+    x, y, train, test = arrays()
+    seen = {}
+
+    def spy(x_train, y_train):
+        seen["shape"] = x_train.shape
+        return linear(x_train, y_train)
+
+    out = fx.run_windowed(x, y, train, test, spy, 5, inputs="standardised")
+    assert seen["shape"] == (30 - 4, 5, len(NAIVE_FEATURES))  # windows ending on days 4..29
+    assert out["test_r2"] > 0.99 and not out["symptom"]

@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The public names: those of the single module before the split, the ordered ablation
 # (`ABLATION_ROWS`, `naive_ablation`) replaced by the factorial's.
 PUBLIC = {
-    *("FACTORS", "INPUT_SCALINGS", "Symptom", "cell_name", "day_windows", "factorial"),
+    *("FACTORS", "INPUT_SCALINGS", "Symptom", "cell_name", "day_windows", "run_factorial"),
     *("run_variant", "shapley", "shapley_by_seed", "symptom_stats", "variant"),
+    *("levels_of", "run_windowed"),
     *("ANSWER_FEATURES", "NAIVE_FEATURES", "PRICE_COLUMNS"),
     *("RETURN_FEATURES", "SPLIT_NAMES", "AnswerFixData", "BlockSplit", "Fitter", "Scaler"),
     *("SeriesError", "Split", "WindowGenerator", "Windows", "add_return_features"),

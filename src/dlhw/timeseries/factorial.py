@@ -3,7 +3,7 @@ answer's symptom as a predicate.
 
 Three factors, each with two levels, on our reconstruction of the naive set-up: the inputs raw
 or standardised, the target raw or standardised (training-period statistics), the date feature
-in or out. `factorial` fits all 8 combinations on the same split for each seed; `shapley` gives
+in or out. `run_factorial` fits all 8 combinations on the same split for each seed; `shapley` gives
 each factor's effect averaged over every order in which it can be added, so the effects sum to
 the total change and no order of rows decides the ranking. `symptom` is the answer's
 description (L195) as a predicate: R² below 0, the prediction above the truth on at least 90%
@@ -139,7 +139,7 @@ def run_variant(x, y, train, test, fitter: Fitter, **levels) -> dict[str, float]
     }
 
 
-def factorial(
+def run_factorial(
     x, y, train, test, *, fitter_for_seed: Callable[[int], Fitter], seeds: Sequence[int]
 ) -> list[dict]:
     """All 8 cells of the three factors on the same split, for each seed: one row per (cell,
@@ -194,3 +194,35 @@ def day_windows(x, lookback: int) -> np.ndarray:
         raise SeriesError(f"x must be (N, 1, F) with N >= lookback; got {x.shape}, {lookback}.")
     view = np.lib.stride_tricks.sliding_window_view(x[:, 0, :], lookback, axis=0)
     return np.ascontiguousarray(view.transpose(0, 2, 1))
+
+
+def levels_of(cell: str) -> dict:
+    """The `variant` levels of a cell name: a factorial cell ("inputs+date") or a min-max
+    scaling ("min-max inputs (train rows)")."""
+    if cell.startswith("min-max"):
+        rows = cell.split("(")[1].split()[0]
+        return {"inputs": f"minmax_{rows}", "target": "raw", "date": True}
+    applied = set(cell.split("+")) - {"none"}
+    if not applied <= set(FACTORS):
+        raise SeriesError(f"unknown cell {cell!r}: factors are {list(FACTORS)}.")
+    return {
+        "inputs": "standardised" if "inputs" in applied else "raw",
+        "target": "standardised" if "target" in applied else "raw",
+        "date": "date" not in applied,
+    }
+
+
+def run_windowed(x, y, train, test, fitter: Fitter, lookback: int, **levels) -> dict:
+    """`run_variant` on windows of `lookback` days (each ending on the day it predicts) instead
+    of one day a sample; `train` and `test` are contiguous, chronological day ranges. The
+    windows that end in the training period train; those that end in the test period test."""
+    xv, yv, back = variant(x, y, train, **levels)
+    xw, yw = day_windows(xv, lookback), yv[lookback - 1 :]
+    ends = np.arange(lookback - 1, len(xv))
+    fit_rows = np.isin(ends, np.asarray(train))
+    test_rows = np.isin(ends, np.asarray(test))
+    predict = fitter(xw[fit_rows], yw[fit_rows])
+    y = np.asarray(y, "float64")[lookback - 1 :]
+    pred = back(predict(xw))
+    stats = symptom_stats(y[test_rows], pred[test_rows])
+    return {"train_r2": r2(y[fit_rows], pred[fit_rows]), **stats, "symptom": Symptom().holds(stats)}
