@@ -132,9 +132,11 @@ def test_score_table_and_summary():
     assert rows[0]["Spearman float32 vs exact"] == pytest.approx(1.0)
     assert rows[0]["Spearman exact vs logit"] == pytest.approx(-1.0)
     assert rows[0]["max |Δ| float32 vs exact"] == 0.0
-    top = gradcam.summary(a, a, -a, confidence)
-    assert top["share_p_exactly_1"] == 0.5 and top["spearman_float32_exact_p1"] == pytest.approx(1)
+    top = gradcam.summary(a, a, -a, confidence, top=0.99)
+    assert top["share_p_exactly_1"] == 0.5 and top["share_top"] == 0.75
+    assert top["spearman_float32_exact_top"] == pytest.approx(1)
     assert top["spearman_exact_logit_rest"] == pytest.approx(-1.0)
+    assert gradcam.summary(a, a, a, confidence, top=2.0)["spearman_float32_logit_top"] is None
     with pytest.raises(GradCamError, match="must be"):
         gradcam.score_table(a, a[:2], a, confidence, (0, 1))
 

@@ -94,20 +94,30 @@ def score_table(
 
 
 def summary(
-    softmax32: np.ndarray, exact: np.ndarray, logit: np.ndarray, confidence: np.ndarray
+    softmax32: np.ndarray,
+    exact: np.ndarray,
+    logit: np.ndarray,
+    confidence: np.ndarray,
+    *,
+    top: float = 0.99999,
 ) -> dict[str, float | None]:
-    """The headline numbers of `score_table` over the images whose p_c is exactly 1.0 in
-    float32 (`p1`) and over the rest (`rest`): mean Spearman of each pair (None where no image
-    of that part has a defined correlation), and the share."""
+    """The headline numbers of `score_table`: the share of images whose p_c is exactly 1.0 in
+    float32, and the mean Spearman correlation (before the ReLU) of each pair of maps,
+    float32 softmax / exact softmax / logit, over the images the model is surest of
+    (p_c >= `top`: `_top`) and over the rest (`_rest`); None where no image of a part has a
+    defined correlation."""
     confidence = np.asarray(confidence, dtype="float32")
-    one = confidence == 1.0
-    out = {"share_p_exactly_1": float(one.mean())}
-    for name, (a, b) in {
+    sure = confidence >= top
+    out: dict[str, float | None] = {"share_p_exactly_1": float((confidence == 1.0).mean())}
+    out["share_top"] = float(sure.mean())
+    pairs = {
         "float32_exact": (softmax32, exact),
         "exact_logit": (exact, logit),
-    }.items():
+        "float32_logit": (softmax32, logit),
+    }
+    for name, (a, b) in pairs.items():
         rho = rank_correlation(a, b)
-        for part, mask in (("p1", one), ("rest", ~one)):
+        for part, mask in (("top", sure), ("rest", ~sure)):
             defined = mask & np.isfinite(rho)
             out[f"spearman_{name}_{part}"] = float(rho[defined].mean()) if defined.any() else None
     return out
