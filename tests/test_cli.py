@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -357,3 +358,49 @@ def test_tune_refuses_bad_settings_before_importing_keras():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     assert done.stdout.split() == ["2", "False", "False"]
     assert done.stderr == "dlhw: error: --trials must be a positive integer, got 0.\n"
+
+
+def test_run_defaults_to_quick_and_in_place_to_full(folder, monkeypatch):
+    """A newcomer's `dlhw run` is a first look (quick); the refresh of the committed notebooks
+    (`--in-place`) is full; DLHW_PROFILE, then --profile, override both."""
+    seen = []
+    monkeypatch.setattr(runner, "run_all", lambda *a, **kw: seen.append(kw["profile"]) or 0)
+    assert cli.main(["run", "--notebooks", str(folder)]) == 0
+    assert cli.main(["run", "--notebooks", str(folder), "--in-place"]) == 0
+    monkeypatch.setenv("DLHW_PROFILE", "smoke")
+    assert cli.main(["run", "--notebooks", str(folder)]) == 0
+    assert cli.main(["run", "--notebooks", str(folder), "--profile", "full"]) == 0
+    assert seen == ["quick", "full", "smoke", "full"]
+
+
+@pytest.mark.parametrize("damage", ["cut", "no metrics", "missing metric"])
+def test_a_damaged_results_file_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, damage):
+    """`dlhw brief`, `dlhw claims` and `dlhw results` on a results file cut short, without
+    `metrics`, or lacking a metric its brief needs: one line naming the file, exit 2."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("notebooks", "results/full", "docs"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    shutil.copy(root / "README.md", tmp_path / "README.md")
+    monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
+    monkeypatch.delenv("DLHW_RESULTS_DIR", raising=False)
+    damaged = tmp_path / "results" / "full" / "Q6.json"
+    text = damaged.read_text()
+    if damage == "cut":
+        damaged.write_text(text[:200])
+    else:
+        payload = json.loads(text)
+        if damage == "no metrics":
+            del payload["metrics"]
+        else:
+            del payload["metrics"]["batch1_output_equals_beta"]
+        damaged.write_text(json.dumps(payload))
+    commands = [["brief", "--notebooks", str(tmp_path / "notebooks")], ["results"], ["claims"]]
+    if damage == "missing metric":
+        commands = commands[:1]  # only the brief reads every metric
+    for command in commands:
+        assert cli.main(command) == 2, command
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err[-1:]) == 1 and err[-1].startswith("dlhw: error: "), (command, err)
+        assert "Q6" in err[-1] and "Traceback" not in "\n".join(err)

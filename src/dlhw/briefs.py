@@ -13,7 +13,6 @@ a stored verdict, differs from what the recorded numbers give.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,5 +249,7 @@ def set_brief(notebook, text: str) -> bool:
 
 
 def load_payload(path: Path) -> dict[str, Any]:
-    """A results file as `results.record` wrote it."""
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A results file as `results.record` wrote it (a one-line error if it is damaged)."""
+    from dlhw import results
+
+    return results.read_payload(path)

@@ -24,7 +24,6 @@ by 0.03"); a percentage matches a fraction or a value already in percent.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -170,7 +169,7 @@ def recorded_values(question: str, folder: Path | None = None) -> list[tuple[str
             f"{path} not found: run `make full` (or `dlhw run {question} "
             "--in-place`) to record the results the prose quotes."
         )
-    payload = json.loads(path.read_text(encoding="utf-8"))
+    payload = results.read_payload(path)
     values = [
         (f"{question}.{name}", float(v))
         for name, v in results.flatten(payload.get("metrics", {}))

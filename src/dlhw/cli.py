@@ -23,13 +23,18 @@ from dlhw.checks import non_negative_int
 from dlhw.errors import DlhwError
 from dlhw.runner import CELL_TIMEOUT, discover
 
+FIRST_LOOK = "quick"  # the profile of `dlhw run` without --profile or DLHW_PROFILE
+
 
 class CliError(DlhwError):
     """A usage problem reported as one line, without a traceback."""
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    profile = profiles.get(args.profile or os.environ.get(profiles.ENV_VAR) or profiles.DEFAULT)
+    # A newcomer's `dlhw run Q7` is a first look (quick); `--in-place` refreshes the committed
+    # notebooks, which hold the full profile's outputs.
+    fallback = profiles.DEFAULT if args.in_place else FIRST_LOOK
+    profile = profiles.get(args.profile or os.environ.get(profiles.ENV_VAR) or fallback)
     if args.timeout is not None and args.timeout <= 0:
         raise CliError(f"--timeout must be a positive number of seconds, got {args.timeout}.")
     if args.force and not args.in_place:
@@ -275,7 +280,8 @@ def _add_run_parser(sub) -> None:
     run.add_argument(
         "--profile",
         choices=list(profiles.PROFILES),
-        help=f"run sizes (default: ${profiles.ENV_VAR} or {profiles.DEFAULT})",
+        help=f"run sizes (default: ${profiles.ENV_VAR}, else {FIRST_LOOK}; with --in-place "
+        f"{profiles.DEFAULT}, and another profile needs --force)",
     )
     where = run.add_mutually_exclusive_group()
     where.add_argument(

@@ -124,6 +124,24 @@ def record(
     return files.atomic_write_text(out, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
+def read_payload(path: Path) -> dict[str, Any]:
+    """A results file as `record` wrote it; a ResultsError naming the file and the fix when it
+    is not valid JSON or holds no `metrics` (a file cut short or edited by hand)."""
+    fix = (
+        f"restore it (`git checkout -- {path.name}` in its folder, for a committed file) or "
+        f"re-run its notebook (`dlhw run {path.stem}`)."
+    )
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ResultsError(
+            f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}): {fix}"
+        ) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("metrics"), dict):
+        raise ResultsError(f"{path} holds no `metrics`: {fix}")
+    return payload
+
+
 def load_all(profile: str, folder: Path | None = None) -> dict[str, dict[str, Any]]:
     """Return the recorded payloads of `profile` in `folder` (default: the committed
     `results/`), keyed by question, in question order."""
@@ -131,7 +149,7 @@ def load_all(profile: str, folder: Path | None = None) -> dict[str, dict[str, An
     found = {}
     files = [f for f in folder.glob("Q*.json") if _QUESTION.match(f.stem)]
     for file in sorted(files, key=lambda p: int(p.stem[1:])):
-        found[file.stem] = json.loads(file.read_text(encoding="utf-8"))
+        found[file.stem] = read_payload(file)
     return found
 
 
