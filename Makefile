@@ -79,6 +79,12 @@ mutate: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-## Maintainers: refresh the committed notebooks and results with the full profile.
+## Maintainers: refresh the committed notebooks and results with the full profile. It says first
+## how long the committed run took per notebook (hours on a CPU) and how to refresh one.
 full: $(STAMP)
+	@$(BIN)/python -c "from dlhw import results; p = results.load_all('full'); \
+	t = ', '.join(f'{q} {v[\"wall_time_s\"] / 60:.0f} min' for q, v in p.items()); \
+	print(f'make full re-executes every notebook on the full profile; the committed run took {t} \
+	({sum(v[\"wall_time_s\"] for v in p.values()) / 3600:.1f} h) on its machine. One question: \
+	$(BIN)/dlhw run Q7 --in-place')"
 	$(BIN)/dlhw run --profile full --in-place && $(BIN)/dlhw results --profile full --update-readme && $(BIN)/dlhw claims --quiet

@@ -140,3 +140,17 @@ def test_every_section_a_ledger_links_is_a_heading_of_its_notebook(question):
     }
     for claim in declarations.get(question).claims:
         assert not claim.section or claim.section in headings, (claim.id, claim.section)
+
+
+def test_a_run_against_the_committed_one(toy):
+    """Each computed verdict beside a reference run's: same, indistinguishable at this size
+    (this run's numbers inside the margin), or differs."""
+    full = {"profile": "full", "metrics": {"a": 0.99, "b": 0.98}}
+    same = {"profile": "quick", "metrics": {"a": 0.99, "b": 0.98}}
+    tie = {"profile": "quick", "metrics": {"a": 0.990, "b": 0.989}}
+    flip = {"profile": "quick", "metrics": {"a": 0.98, "b": 0.99}}
+    assert briefs.against_reference("Q9", same, full) == [
+        ("Q9.1", "confirmed", "confirmed", "same")
+    ]
+    assert briefs.against_reference("Q9", tie, full)[0][3] == "indistinguishable at this size"
+    assert briefs.against_reference("Q9", flip, full)[0][1:] == ("wrong", "confirmed", "differs")

@@ -122,6 +122,32 @@ def ledger(question: str, ctx: Context) -> list[Entry]:
     return entries
 
 
+def against_reference(question: str, payload: dict, reference: dict) -> list[tuple[str, ...]]:
+    """For each ledger claim whose verdict a rule computes: (id, this run's verdict, the
+    reference run's verdict, status), status "same", "indistinguishable at this size" (this
+    run's numbers fall within the margin while the reference's do not) or "differs"."""
+    ctx, ref = context(payload), context(reference)
+    mine = {e.claim.id: e.verdict for e in ledger(question, ctx)}
+    theirs = {e.claim.id: e.verdict for e in ledger(question, ref)}
+    rows = []
+    for claim in declarations.get(question).claims:
+        if isinstance(claim.verdict, str):
+            continue
+        a, b = mine[claim.id], theirs[claim.id]
+        if a == b:
+            status = "same"
+        elif (
+            a != NOT_YET
+            and not missing(claim.verdict, ctx)
+            and (claim.verdict.judge(ctx).case == "tie")
+        ):
+            status = "indistinguishable at this size"
+        else:
+            status = "differs"
+        rows.append((claim.id, a, b, status))
+    return rows
+
+
 def counts(entries: list[Entry]) -> str:
     """ "14 claims: 6 confirmed, 2 partly right, ..." (verdicts in their fixed order)."""
     found = [(v, sum(e.verdict == v for e in entries)) for v in VERDICTS]

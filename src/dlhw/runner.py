@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dlhw import files, paths
+from dlhw import files, paths, profiles
 from dlhw.errors import DlhwError
 
 _NOTEBOOK = re.compile(r"^(Q\d+)_.+\.ipynb$")
@@ -268,7 +268,9 @@ def render_brief(question: str, notebook, recorded: Path) -> bool:
 
 
 def ledger_lines(chosen: dict[str, Path], folder: Path, failed: dict[str, str]) -> list[str]:
-    """Per question this run recorded, its ledger's counts as that run's numbers give them."""
+    """Per question this run recorded, its ledger's counts as that run's numbers give them,
+    then, for a run of another profile than the committed one, each computed verdict beside the
+    committed full run's: same, indistinguishable at this size, or differs."""
     from dlhw import briefs, declarations
 
     lines = []
@@ -276,7 +278,15 @@ def ledger_lines(chosen: dict[str, Path], folder: Path, failed: dict[str, str]) 
         recorded = folder / f"{question}.json"
         if question in failed or question not in declarations.ALL or not recorded.is_file():
             continue
-        ctx = briefs.context(briefs.load_payload(recorded))
-        counts = briefs.counts(briefs.ledger(question, ctx))
+        payload = briefs.load_payload(recorded)
+        counts = briefs.counts(briefs.ledger(question, briefs.context(payload)))
         lines.append(f"{question}, the written answer checked: {counts}.")
+        reference = paths.results_dir() / profiles.DEFAULT / f"{question}.json"
+        if payload.get("profile") == profiles.DEFAULT or not reference.is_file():
+            continue
+        full = briefs.load_payload(reference)
+        for claim, mine, theirs, status in briefs.against_reference(question, payload, full):
+            lines.append(
+                f"  {claim:6s} this run: {mine:18s} committed full run: {theirs:18s} {status}"
+            )
     return lines
