@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from dlhw import declarations
-from dlhw.declare import NO_MARGIN, NOT_YET, VERDICTS, Claim, Context, NoMargin, Rule, missing
+from dlhw.declare import (
+    NO_MARGIN,
+    NOT_YET,
+    VERDICTS,
+    Claim,
+    Context,
+    NoMargin,
+    Rule,
+    lookup,
+    missing,
+)
 from dlhw.errors import DlhwError
 
 HEADING = "## Answer in brief"
@@ -71,12 +81,26 @@ def _sentence(question: str, rule: Rule, ctx: Context) -> tuple[str, str]:
     """(verdict, sentence) of a rule; "not checked yet" when a metric it needs is absent."""
     lacking = missing(rule, ctx)
     if lacking:
-        return NOT_YET, f"Not checked yet: this run does not record {', '.join(lacking)}."
+        null = [n for n in lacking if _recorded_as_null(ctx, n)]
+        absent = [n for n in lacking if n not in null]
+        parts = ([f"does not record {', '.join(absent)}"] if absent else []) + (
+            [f"records no value for {', '.join(null)} (nothing to measure at this size)"]
+            if null
+            else []
+        )
+        return NOT_YET, f"Not checked yet: this run {' and '.join(parts)}."
     judgement = rule.judge(ctx)
     text = _fill(judgement.outcome.text, question, ctx.metrics)
     if isinstance(getattr(rule, "margin", None), NoMargin) and NO_MARGIN not in text:
         text = f"{text.rstrip('.')} ({NO_MARGIN})."
     return judgement.outcome.verdict, text
+
+
+def _recorded_as_null(ctx: Context, name: str) -> bool:
+    try:
+        return lookup(ctx.metrics, name) is None
+    except KeyError:
+        return False
 
 
 def verdicts(question: str, ctx: Context) -> dict[str, str]:
