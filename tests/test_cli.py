@@ -69,6 +69,22 @@ def test_run_continues_after_failure_and_reports(folder, tmp_path, capfd):
 
 
 @pytest.mark.slow
+def test_a_brief_that_cannot_render_keeps_the_executed_notebook(
+    folder, tmp_path, capsys, monkeypatch
+):
+    """The notebook ran and recorded, but its brief needs a metric it did not record: the
+    committed notebook is left alone, the executed one is kept as a failed run's, exit 1."""
+    broken = Declaration("Q8", "Q8", "", "?", (Metric("answer", "a"),), ("It is {missing}.",))
+    monkeypatch.setattr(declarations, "ALL", {"Q8": broken})
+    before = (folder / "Q8_good.ipynb").read_bytes()
+    assert cli.main(["run", "Q8", "--notebooks", str(folder), "--in-place"]) == 1
+    assert "Q8: its cell 1 could not be rendered" in capsys.readouterr().err
+    assert (folder / "Q8_good.ipynb").read_bytes() == before
+    kept = nbformat.read(tmp_path / "build" / "notebooks" / "Q8_good.ipynb", as_version=4)
+    assert kept.cells[2].execution_count == 2
+
+
+@pytest.mark.slow
 def test_run_single_question_in_place(folder, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(declarations, "ALL", {"Q8": Q8_BRIEF})
     assert cli.main(["run", "Q8", "--notebooks", str(folder), "--in-place"]) == 0

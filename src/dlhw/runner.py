@@ -224,7 +224,10 @@ def run_all(
             ok, error, seconds, notebook = execute(path, timeout, env)
             recorded = record_dir / profile / f"{question}.json"
             if ok and recorded.is_file() and recorded.stat().st_mtime >= started:
-                render_brief(question, notebook, recorded)
+                try:
+                    render_brief(question, notebook, recorded)
+                except DlhwError as exc:  # the executed notebook is kept (as a failed run's)
+                    ok, error = False, f"{question}: its cell 1 could not be rendered: {exc}"
             if in_place and not ok:
                 target = failed_dir / path.name
                 note = f"; {path} left unchanged, the failed run's copy is {target}"

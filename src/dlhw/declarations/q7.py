@@ -239,6 +239,25 @@ DECLARATION = Declaration(
                 "({spearman_float32_logit_top:.3f} and {spearman_exact_logit_top:.3f}).",
             ),
         ),
+        "deletion_random": Compare(
+            "deletion_drop_gradcam",
+            "deletion_drop_random",
+            NoMargin(),
+            above=Outcome("", "Grad-CAM's pixels matter more than random ones."),
+            below=Outcome("", "Grad-CAM's pixels matter no more than random ones."),
+        ),
+        "deletion_ink": Compare(
+            "deletion_drop_gradcam",
+            "deletion_drop_ink",
+            NoMargin(),
+            above=Outcome("", "Grad-CAM's pixels matter more than the brightest ink."),
+            below=Outcome(
+                "",
+                "The brightest ink matters more than Grad-CAM's pixels: upsampled from 7x7, "
+                "the map ranks blocks of about 4x4 pixels, background beside the ink "
+                "included.",
+            ),
+        ),
     },
     claims=(
         Claim(
