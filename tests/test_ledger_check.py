@@ -62,6 +62,8 @@ def test_a_quoted_verdict_must_be_the_computed_one(project):
     ]
     text = "[Q2.1: not checkable here](#Q2.1) and [Q2.9: wrong](#Q2.9)"
     computed = ledger_check.computed_verdicts()
+    example = "a quote looks like `[Q2.1: wrong](#Q2.1)` (in backticks: an example)"
+    assert ledger_check.quoted_verdicts(example, "x", computed) == []
     assert ledger_check.quoted_verdicts(text, "x", computed) == [
         "VERDICT x: Q2.9 is not a ledger entry."
     ]
@@ -78,6 +80,7 @@ def test_a_story_of_earlier_runs_fails_in_prose_comments_and_docs(project, phras
     assert problems[1].startswith("HISTORY docs/extra.md:3:")
     assert ledger_check.narration("# keep the previous run's files", "c") != []
     assert ledger_check.narration("the previous layer's output, an earlier layer", "c") == []
+    assert ledger_check.narration("an example in code: `the previous run`", "c") == []
 
 
 def test_stale_readme_answers_fail(project):

@@ -104,10 +104,18 @@ def stale_readme(root: Path | None = None) -> list[str]:
     return []
 
 
+_CODE = re.compile(r"`[^`\n]*`")
+
+
+def _prose(text: str) -> str:
+    """`text` with its code spans blanked (an example in backticks is not a statement)."""
+    return _CODE.sub(lambda m: " " * len(m.group()), text)
+
+
 def quoted_verdicts(text: str, where: str, computed: dict[str, str]) -> list[str]:
     """Every `[Qn.k: verdict](#Qn.k)` in `text` whose word is not the computed verdict."""
     problems = []
-    for match in QUOTED_VERDICT.finditer(text):
+    for match in QUOTED_VERDICT.finditer(_prose(text)):
         claim, said = match["id"], match["verdict"].strip()
         if claim not in computed:
             problems.append(f"VERDICT {where}: {claim} is not a ledger entry.")
@@ -125,7 +133,7 @@ def narration(text: str, where: str) -> list[str]:
     return [
         f"HISTORY {where}:{text.count(chr(10), 0, m.start()) + 1}: {m.group()!r} narrates an "
         "earlier run or the project's process; say what this run shows."
-        for m in _HISTORY.finditer(text)
+        for m in _HISTORY.finditer(_prose(text))
     ]
 
 
