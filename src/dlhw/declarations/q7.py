@@ -112,15 +112,15 @@ DECLARATION = Declaration(
         ),
         Metric(
             "share_p_exactly_1",
-            "share of test images whose p_c is exactly 1.0 in float32",
+            "share of test images whose p_c is exactly `1.0` in float32",
             "fraction",
         ),
-        Metric("share_top", "share of test images with p_c of at least 0.99999", "fraction"),
+        Metric("share_top", "share of test images with p_c of at least `0.99999`", "fraction"),
         *(
             Metric(
                 f"spearman_{pair}_{part}",
                 f"mean Spearman (maps before the ReLU), {what}, "
-                + ("p_c of at least 0.99999" if part == "top" else "p_c below 0.99999"),
+                + ("p_c of at least `0.99999`" if part == "top" else "p_c below `0.99999`"),
             )
             for pair, what in (
                 ("float32_exact", "float32 softmax-score map against the exact float64 one"),
@@ -165,7 +165,7 @@ DECLARATION = Declaration(
         "maps have a mean rank correlation of {softmax_logit_spearman:.3f} over the test set. "
         "Its normalisation (ReLU, then division by the maximum) turns every map that is zero "
         "after the ReLU into 0/0 = NaN. {verdicts[answer_nan]} In float32, "
-        "{share_p_exactly_1:.1%} of the test images have p_c exactly 1.0. {verdicts[float32]} "
+        "{share_p_exactly_1:.1%} of the test images have p_c exactly `1.0`. {verdicts[float32]} "
         "{verdicts[rounding_looks_like_logit]}",
         "*(ours)* " + DELETION + " {verdicts[deletion_random]} {verdicts[deletion_ink]}",
     ),
@@ -198,7 +198,7 @@ DECLARATION = Declaration(
             above=Outcome(
                 "",
                 "Where the model is surest ({share_top:.1%} of the test images, p_c of at "
-                "least 0.99999), the float32 softmax map departs from the exact one (float64, "
+                "least `0.99999`), the float32 softmax map departs from the exact one (float64, "
                 "from the logit maps): mean rank correlation {spearman_float32_exact_top:.3f} "
                 "there, {spearman_float32_exact_rest:.3f} elsewhere. Its shape there is float32 "
                 "rounding of 1 − p_c.",
@@ -397,7 +397,7 @@ DECLARATION = Declaration(
             "asks 'c rather than its rivals' and vanishes as p_c nears 1, where float32 rounds "
             "its factor 1 − p_c. Mean rank correlation with the logit maps over the test set: "
             "{softmax_logit_spearman:.3f} (float32); the exact softmax map's, "
-            "{spearman_exact_logit_top:.3f} where p_c is at least 0.99999 and "
+            "{spearman_exact_logit_top:.3f} where p_c is at least `0.99999` and "
             "{spearman_exact_logit_rest:.3f} below.",
             SECTION_DEFECTS,
         ),
