@@ -42,7 +42,10 @@ def test_readme_section_links_each_notebook():
     names = {q: f"{q}_x.ipynb" for q in payloads}
     section = briefs.render_readme(payloads, names)
     assert section.count("\n") == 2 * len(declarations.ALL)  # the brief, then the ledger line
-    assert "- **Q7, Grad-CAM** ([notebook](notebooks/Q7_x.ipynb), `dlhw.gradcam`): " in section
+    assert (
+        "- **Q7, Grad-CAM** ([notebook](notebooks/Q7_x.ipynb), [book page](build/book/Q7_x.html), "
+        "`dlhw.gradcam`): "
+    ) in section
     assert "[The written answer, checked](notebooks/Q7_x.ipynb#The-written-answer,-checked): " in (
         section
     )

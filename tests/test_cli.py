@@ -273,7 +273,8 @@ def test_update_readme(tmp_path, monkeypatch, capsys):
     assert table.endswith("end\n")
     text = readme.read_text()
     assert "old" not in text and text.endswith("outro\n")
-    assert "- **Q8, a test** ([notebook](notebooks/Q8_test.ipynb), `dlhw.x`): It is 1.5.\n" in text
+    line = "- **Q8, a test** ([notebook](notebooks/Q8_test.ipynb), [book page]"
+    assert f"{line}(build/book/Q8_test.html), `dlhw.x`): It is 1.5.\n" in text
     assert "Q8_test.ipynb#The-written-answer,-checked): no claims declared." in text
     readme.write_text("intro\n")  # no questions section: nothing is written
     assert cli.main(["results", "--update-readme"]) == 2

@@ -233,7 +233,8 @@ def render_readme(payloads: dict[str, dict[str, Any]], notebooks: dict[str, str]
         values = {**ctx.metrics, "verdicts": verdicts(question, ctx)}
         text = " ".join(_fill(b, question, values) for b in declared.bullets)
         page = f"notebooks/{notebooks[question]}"
-        link = f"([notebook]({page}), {declared.modules})"
+        book = f"build/book/{Path(notebooks[question]).stem}.html"  # after `make book`
+        link = f"([notebook]({page}), [book page]({book}), {declared.modules})"
         ledger_line = (
             f"[The written answer, checked]({page}{anchor(LEDGER_HEADING)}): "
             f"{counts(ledger(question, ctx))}."
