@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dlhw import files, paths, profiles
+from dlhw import files, guard, paths, profiles
 from dlhw.errors import DlhwError
 
 _NOTEBOOK = re.compile(r"^(Q\d+)_.+\.ipynb$")
@@ -29,7 +29,10 @@ class RunError(DlhwError):
 def discover(folder: Path) -> dict[str, Path]:
     """Return the question notebooks in `folder` (`Q<n>_<title>.ipynb`), keyed by question."""
     if not folder.is_dir():
-        raise RunError(f"notebook folder {folder} does not exist.")
+        raise RunError(
+            f"notebook folder {folder} does not exist; pass --notebooks with the folder of the "
+            "Q<n>_*.ipynb notebooks, or run from a checkout (or set DLHW_ROOT to one)."
+        )
     found = {}
     for path in folder.glob("Q*.ipynb"):
         match = _NOTEBOOK.match(path.name)
@@ -82,22 +85,56 @@ def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, f
     """Execute one notebook in a fresh kernel started with `env`.
 
     Returns (ok, error, seconds, notebook); the caller decides where the executed notebook
-    goes, so that a failed run never replaces a good one. Ctrl-C shuts the kernel down and
-    propagates as KeyboardInterrupt."""
+    goes, so that a failed run never replaces a good one. The kernel's stderr goes to its log
+    (`guard.kernel_log`), quoted when the kernel dies. Ctrl-C at any moment (kernel start, a
+    running cell) stops the kernel and propagates as KeyboardInterrupt."""
     import nbformat
-    from nbclient import NotebookClient
     from tqdm.auto import tqdm
 
     notebook = nbformat.read(path, as_version=4)
     n_code = sum(1 for cell in notebook.cells if cell.cell_type == "code")
     bar = tqdm(total=n_code, desc=f"  {path.stem}", unit="cell", leave=False, file=sys.stderr)
+    client = _client(notebook, path, timeout, on_cell_executed=lambda **_: bar.update(1))
+    log = guard.kernel_log(path)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    ok, error = True, ""
+    try:
+        with open(log, "w", encoding="utf-8") as stream:
+            client.execute(env=env, stdout=stream, stderr=stream)
+    except BaseException as exc:  # noqa: BLE001 - an interrupt may surface as any of them
+        if _interrupted(client, exc):
+            _shutdown(client)
+            raise KeyboardInterrupt from None
+        if not isinstance(exc, Exception):
+            raise
+        ok, error = False, _error_summary(notebook, exc)
+        process = getattr(client, "kernel_process", None)
+        if process is not None and process.poll() is not None:
+            error += "\n" + guard.death_note(process.poll(), log)
+            error += "".join(f"\n    | {line[:160]}" for line in guard.log_tail(log))
+    finally:
+        bar.close()
+    # While a kernel runs, nbclient 0.11 handles SIGINT and SIGTERM itself: it shuts the
+    # kernel down, records that here, and reports the running cell as failed. That is an
+    # interrupt, not a failed notebook: pass it on as one.
+    if _interrupted(client, None):
+        _shutdown(client)
+        raise KeyboardInterrupt
+    return ok, error, time.perf_counter() - start, notebook
 
-    def advance(**_: object) -> None:
-        bar.update(1)
+
+def _client(notebook, path: Path, timeout: int, on_cell_executed):
+    """An nbclient client that shows the notebook's own printed lines live and remembers its
+    kernel's process (to report how a dead kernel ended, and to kill one left behind)."""
+    from nbclient import NotebookClient
+    from tqdm.auto import tqdm
 
     class LiveClient(NotebookClient):
         """Shows the notebook's own printed lines (trials, epochs) under the bar as they come,
         so that a cell running for minutes is seen to progress."""
+
+        kernel_process = None
 
         def output(self, outs, msg, display_id, cell_index):
             content = msg.get("content", {})
@@ -107,12 +144,16 @@ def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, f
                         tqdm.write(f"    {line[:160]}", file=sys.stderr)
             return super().output(outs, msg, display_id, cell_index)
 
-    client = LiveClient(
+        async def async_start_new_kernel(self, **kwargs: Any) -> None:
+            await super().async_start_new_kernel(**kwargs)
+            self.kernel_process = getattr(getattr(self.km, "provisioner", None), "process", None)
+
+    return LiveClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
-        on_cell_executed=advance,
+        on_cell_executed=on_cell_executed,
         extra_arguments=[
             # Load TensorFlow while the kernel starts, so that its C++ start-up lines (the
             # oneDNN notice, written before TF_CPP_MIN_LOG_LEVEL is read) stay out of the cells.
@@ -121,36 +162,31 @@ def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, f
             "--IPKernelApp.log_level=ERROR",
         ],
     )
-    start = time.perf_counter()
-    ok, error = True, ""
-    try:
-        client.execute(env=env)
-    except KeyboardInterrupt:
-        _shutdown(client)
-        raise
-    except Exception as exc:  # CellExecutionError, CellTimeoutError, DeadKernelError
-        ok, error = False, _error_summary(notebook, exc)
-    finally:
-        bar.close()
-    # While a kernel runs, nbclient 0.11 handles SIGINT and SIGTERM itself: it shuts the
-    # kernel down, records that here, and reports the running cell as failed. That is an
-    # interrupt, not a failed notebook: pass it on as one.
-    if getattr(client, "_async_cleanup_kernel_future", None) is not None:
-        raise KeyboardInterrupt
-    return ok, error, time.perf_counter() - start, notebook
+
+
+def _interrupted(client, exc: BaseException | None) -> bool:
+    """Whether a Ctrl-C (or SIGTERM) stopped this execution: raised as such, as the
+    cancellation nbclient's own signal handler causes at kernel start, or recorded by it."""
+    import asyncio
+
+    if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
+        return True
+    return getattr(client, "_async_cleanup_kernel_future", None) is not None
 
 
 def _shutdown(client) -> None:
-    """Stop the kernel of an interrupted run (nbclient may not get to it)."""
+    """Stop the kernel of an interrupted run (nbclient may not get to it), ignoring further
+    Ctrl-Cs meanwhile; kill its process if it outlives the request."""
     from jupyter_core.utils import run_sync
 
+    guard.ignore_interrupts()
     manager = getattr(client, "km", None)
-    if manager is None:
-        return
-    try:
-        run_sync(manager.shutdown_kernel)(now=True)
-    except Exception:  # already gone
-        pass
+    if manager is not None:
+        try:
+            run_sync(manager.shutdown_kernel)(now=True)
+        except Exception:  # already gone
+            pass
+    guard.kill_process_group(getattr(client, "kernel_process", None))
 
 
 @contextmanager
@@ -209,20 +245,37 @@ def run_all(
     """Execute the `chosen` notebooks one after the other, print the results table, and
     return the exit status (0, 1 when a notebook failed, 130 on Ctrl-C). With `in_place` an
     executed notebook replaces its source, unless it failed; otherwise copies go to
-    `output_dir` (default build/notebooks/)."""
+    `output_dir` (default build/notebooks/). A notebook and its results file change together:
+    one that fails or is interrupted leaves both as they were."""
+    failed_dir = paths.build_dir() / "notebooks"
+    output_dir = failed_dir if output_dir is None else Path(output_dir)
+    guard.check_notebooks(chosen)
+    guard.check_writable(
+        record_dir / profile,
+        failed_dir,
+        guard.kernel_log(Path("x")).parent,
+        *({path.parent for path in chosen.values()} if in_place else {output_dir}),
+    )
+    with guard.own_interrupt_handler():
+        return _run_each(chosen, profile, env, record_dir, timeout, in_place, output_dir)
+
+
+def _run_each(chosen, profile, env, record_dir, timeout, in_place, output_dir) -> int:
     from tqdm.auto import tqdm
 
     from dlhw import results
 
-    failed, done = {}, []
-    print(f"Profile {profile}: running {', '.join(chosen)}", file=sys.stderr)
+    failed, finished = {}, {}
     failed_dir = paths.build_dir() / "notebooks"
-    output_dir = failed_dir if output_dir is None else output_dir
+    pending = None  # the results of the notebook now running, as they were before it
+    print(f"Profile {profile}: running {', '.join(chosen)}", file=sys.stderr)
+    progress = tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr)
     try:
-        for question, path in tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr):
+        for question, path in progress:
+            recorded = record_dir / profile / f"{question}.json"
+            pending = guard.ResultsSnapshot(recorded)
             started = time.time()
             ok, error, seconds, notebook = execute(path, timeout, env)
-            recorded = record_dir / profile / f"{question}.json"
             if ok and recorded.is_file() and recorded.stat().st_mtime >= started:
                 try:
                     render_brief(question, notebook, recorded)
@@ -232,22 +285,25 @@ def run_all(
                 target = failed_dir / path.name
                 note = f"; {path} left unchanged, the failed run's copy is {target}"
             else:
-                target, note = (path if in_place else Path(output_dir) / path.name), ""
-            files.atomic_write_notebook(notebook, target)
+                target, note = (path if in_place else output_dir / path.name), ""
+            with guard.held_interrupt():  # the notebook and its results, together
+                try:
+                    if not ok:
+                        pending.restore()
+                    files.atomic_write_notebook(notebook, target)
+                except OSError as exc:
+                    pending.restore()
+                    raise guard.write_failed(target, exc, list(finished)) from None
+                finished[question], pending = target, None
             status = "ok" if ok else "FAILED"
             tqdm.write(f"{question} {status} in {seconds:.0f} s -> {target}{note}", file=sys.stderr)
-            done.append(question)
             if not ok:
                 failed[question] = error
                 tqdm.write(error, file=sys.stderr)
     except KeyboardInterrupt:
-        rest = [q for q in chosen if q not in done]
-        print(
-            f"\ninterrupted: finished {', '.join(done) or 'none'}; not finished "
-            f"{', '.join(rest)} (their notebooks and results are as they were).",
-            file=sys.stderr,
-        )
-        return 130
+        guard.ignore_interrupts()
+        progress.close()
+        return _interrupted_report(chosen, finished, pending)
     print(results.markdown_table(profile, questions=chosen, stale=failed, folder=record_dir))
     for line in ledger_lines(chosen, record_dir / profile, failed):
         print(line)
@@ -256,6 +312,21 @@ def run_all(
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _interrupted_report(chosen, finished: dict[str, Path], pending) -> int:
+    """After Ctrl-C: put back the results of the notebook that was running, and say in one
+    line which notebooks finished (and where they went) and which did not."""
+    if pending is not None:
+        pending.restore()
+    done = ", ".join(f"{q} (-> {paths.relative(target)})" for q, target in finished.items())
+    rest = [q for q in chosen if q not in finished]
+    print(
+        f"\ninterrupted: finished {done or 'none'}; not finished {', '.join(rest) or 'none'}"
+        " (their notebooks and results are as they were).",
+        file=sys.stderr,
+    )
+    return 130
 
 
 def render_brief(question: str, notebook, recorded: Path) -> bool:
