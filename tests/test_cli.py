@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from dlhw import briefs, cli, declarations, runner
+from dlhw import briefs, cli, declarations, runfile, runner
 from dlhw.data import DataError
 from dlhw.declare import Declaration, Metric
 
@@ -213,7 +213,10 @@ def test_update_readme(tmp_path, monkeypatch, capsys):
     readme, page = tmp_path / "README.md", tmp_path / "docs" / "metrics.md"
     page.parent.mkdir()
     page.write_text(f"# Metrics\n{briefs.TABLE_START}\nold\n{briefs.TABLE_END}\nend\n")
-    readme.write_text(f"intro\n{briefs.README_START}\nold list\n{briefs.README_END}\noutro\n")
+    quick = f"{runfile.README_START}\nold time\n{runfile.README_END}\n"
+    readme.write_text(
+        f"intro\n{quick}{briefs.README_START}\nold list\n{briefs.README_END}\noutro\n"
+    )
     from dlhw.results import record
 
     record("Q8", {"answer": 1.5}, declared=Q8_BRIEF, profile="full")
@@ -226,11 +229,15 @@ def test_update_readme(tmp_path, monkeypatch, capsys):
     line = "- **Q8, a test** ([notebook](notebooks/Q8_test.ipynb), [book page]"
     assert f"{line}(build/book/Q8_test.html), `dlhw.x`): It is 1.5.\n" in text
     assert "Q8_test.ipynb#The-written-answer,-checked): no claims declared." in text
+    assert "`make run`'s time is not measured yet (no `results/run-quick.json`)" in text
     readme.write_text("intro\n")  # no questions section: nothing is written
     assert cli.main(["results", "--update-readme"]) == 2
     assert "no <!-- questions:start -->" in capsys.readouterr().err
     assert "old" not in page.read_text() and readme.read_text() == "intro\n"
-    readme.write_text(f"{briefs.README_START}\n{briefs.README_END}\n")
+    readme.write_text(f"{briefs.README_START}\n{briefs.README_END}\n")  # no quick-run line
+    assert cli.main(["results", "--update-readme"]) == 2
+    assert "README.md has no <!-- quick-run:start -->" in capsys.readouterr().err
+    readme.write_text(f"{quick}{briefs.README_START}\n{briefs.README_END}\n")
     page.write_text("no markers")
     assert cli.main(["results", "--update-readme"]) == 2
     assert "docs/metrics.md has no <!-- results:start -->" in capsys.readouterr().err

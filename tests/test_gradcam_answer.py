@@ -89,6 +89,29 @@ def test_student_check_same_nan_and_values(small, images):
     assert out["max_abs_diff_below"] < 1e-5 and out["gap"].shape == (len(images),)
 
 
+def test_student_check_counts_images_where_only_one_map_is_nan(small, images, monkeypatch):
+    from dlhw.gradcam import answer
+
+    finite = np.flatnonzero(
+        ~np.isnan(answer.answer_maps(small, images, "conv", None)).any(axis=(1, 2))
+    )
+    real = answer.answer_maps
+
+    def one_more_nan(*args, **kwargs):
+        maps = np.array(real(*args, **kwargs))
+        maps[finite[0]] = np.nan  # the answer's function NaN where the batched mode is not
+        return maps
+
+    monkeypatch.setattr(answer, "answer_maps", one_more_nan)
+    confidence = np.full(len(images), 0.999)
+    out = gradcam.student_check(small, images, None, confidence, layer="conv", threshold=0.99)
+    assert not out["same_nan"] and out["nan_disagreements"] == 1
+    assert out["nan_disagreements_below"] == 0  # at p_c 0.999, above the threshold
+    confidence[finite[0]] = 0.5
+    out = gradcam.student_check(small, images, None, confidence, layer="conv", threshold=0.99)
+    assert out["nan_disagreements_below"] == 1
+
+
 def test_exact_softmax_map_is_the_softmax_scores_map(small, images):
     """p_c Σ_{j≠c} p_j (M_c − M_j) from the logit maps equals the softmax score's own map
     (before the ReLU) where float32 does not round p_c to 1, and equals the direct formula."""

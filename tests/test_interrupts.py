@@ -338,3 +338,16 @@ def test_held_interrupt_delivers_ctrl_c_after_the_block(tmp_path):
             time.sleep(0.1)
             done.append("written")  # not cut short
     assert done == ["written"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["brief"], ["claims"], ["book"], ["run", "Q4"], ["results", "--update-readme"]],
+)
+def test_a_missing_folder_under_the_root_is_one_line(tmp_path, monkeypatch, capsys, command):
+    """Every command pointed at a bare DLHW_ROOT names the missing folder in one line."""
+    monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
+    for name in ("DLHW_RESULTS_DIR", "DLHW_RECORD_DIR", "DLHW_BUILD_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(command) == 2
+    assert "notebooks" in _one_line(capsys)

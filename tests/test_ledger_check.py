@@ -18,7 +18,9 @@ def project(tmp_path, monkeypatch):
     """A copy of the committed notebooks, results, README and docs, checked through DLHW_ROOT."""
     for folder in ("notebooks", "results/full", "docs"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
-    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    for name in ("README.md", "results/run-quick.json"):
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, tmp_path / name)
     monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
     monkeypatch.delenv("DLHW_RESULTS_DIR", raising=False)
     return tmp_path
@@ -89,3 +91,14 @@ def test_stale_readme_answers_fail(project):
     start = text.index("<!-- questions:start -->") + len("<!-- questions:start -->")
     readme.write_text(text[:start] + "\n- a typed answer" + text[start:])
     assert any(p.startswith("STALE README.md") for p in ledger_check.check_words(project))
+
+
+def test_a_stale_quick_run_line_fails(project):
+    """The README's "how long `make run` takes" line is rendered from results/run-quick.json:
+    a typed time, or a run file changed after rendering, is STALE."""
+    readme = project / "README.md"
+    text = readme.read_text()
+    start = text.index("<!-- quick-run:start -->") + len("<!-- quick-run:start -->")
+    readme.write_text(text[:start] + "\n`make run` takes 3 minutes." + text[start:])
+    problems = ledger_check.check_words(project)
+    assert any(p.startswith("STALE README.md's quick-run line") for p in problems)

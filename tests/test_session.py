@@ -9,7 +9,7 @@ def test_describe_names_profile_sizes_and_how_to_change(monkeypatch):
     monkeypatch.setenv("DLHW_PROFILE", "quick")
     text = session.describe(profiles.current(), ("cnn_epochs", "gradcam_images"), 7)
     first, hint = text.splitlines()
-    assert first == "seed 7; profile quick (from DLHW_PROFILE): cnn_epochs=3, gradcam_images=1000"
+    assert first == "seed 7; profile quick (from DLHW_PROFILE): cnn_epochs=2, gradcam_images=500"
     assert "%env DLHW_PROFILE=quick" in hint and "smoke | quick | full" in hint
     assert "make lab" in hint
 

@@ -262,9 +262,10 @@ def _between(text: str, start: str, end: str, body: str, where: str) -> str:
 def update_pages(
     root: Path, table: str, payloads: dict[str, dict[str, Any]], notebooks: dict[str, str]
 ) -> list[Path]:
-    """Write the README's answers (`render_readme`) and the metrics `table` into
-    `docs/metrics.md`, between their markers; both are checked before either is written."""
-    from dlhw import files
+    """Write the README's answers (`render_readme`) and its quick-run line (from the
+    committed run file, `dlhw.runfile`), and the metrics `table` into `docs/metrics.md`,
+    between their markers; all are checked before anything is written."""
+    from dlhw import files, runfile
 
     readme, page = root / "README.md", root / METRICS_PAGE
     if not page.is_file():
@@ -274,6 +275,13 @@ def update_pages(
         README_START,
         README_END,
         render_readme(payloads, notebooks),
+        "README.md",
+    )
+    answers = _between(
+        answers,
+        runfile.README_START,
+        runfile.README_END,
+        runfile.render_readme_line(runfile.committed()),
         "README.md",
     )
     metrics = _between(page.read_text(encoding="utf-8"), TABLE_START, TABLE_END, table, str(page))

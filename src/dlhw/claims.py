@@ -262,12 +262,15 @@ def _generated(source: str) -> bool:
 
 
 def _without_generated(text: str) -> str:
-    """The README without its rendered answers (checked whole by `dlhw.ledger_check`)."""
+    """The README without its rendered sections, the answers and the quick run's times
+    (each checked whole against what renders it by `dlhw.ledger_check`)."""
+    from dlhw import runfile
     from dlhw.briefs import README_END, README_START
 
-    if README_START in text and README_END in text:
-        head, rest = text.split(README_START, 1)
-        return head + rest.split(README_END, 1)[1]
+    for start, end in ((README_START, README_END), (runfile.README_START, runfile.README_END)):
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            text = head + rest.split(end, 1)[1]
     return text
 
 

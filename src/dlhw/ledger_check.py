@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dlhw import briefs, declarations, paths, results
+from dlhw import briefs, declarations, paths, results, runfile
 
 # Phrases that narrate earlier runs or the project's process (matched case-insensitively).
 HISTORY = (
@@ -96,12 +96,20 @@ def stale_readme(root: Path | None = None) -> list[str]:
 
     names = {q: p.name for q, p in discover(root / "notebooks").items()}
     fresh = briefs.render_readme(results.load_all("full"), names).strip()
+    problems = []
     if stored != fresh:
-        return [
+        problems.append(
             "STALE README.md answers differ from what results/full/ gives: run "
             "`dlhw results --update-readme`."
-        ]
-    return []
+        )
+    start, end = runfile.README_START, runfile.README_END
+    line = text.split(start, 1)[1].split(end, 1)[0] if start in text and end in text else None
+    if line is None or line.strip() != runfile.render_readme_line(runfile.committed()).strip():
+        problems.append(
+            f"STALE README.md's quick-run line ({start} ... {end}) is not what "
+            f"results/{runfile.COMMITTED} gives: run `dlhw results --update-readme`."
+        )
+    return problems
 
 
 _CODE = re.compile(r"`[^`\n]*`")

@@ -36,7 +36,8 @@ class Profile:
     tuner_max_epochs: int  # Q1: epochs of one trial (Hyperband's max_epochs)
     tuner_train: int | None  # Q1: training images each trial trains on (final model: all)
     final_epochs: int  # Q1: retraining the best model
-    answer_epochs: int  # Q1: the answer's model and ours trained with the answer's recipe
+    answer_epochs: int  # Q1: the answer's model and ours trained with one recipe
+    answer_train: int | None  # Q1: training images of that one-recipe training (None: all)
     timing_repeats: int  # repeats of every timing measurement (the median is reported)
     max_sequence_length: int  # Q4: longest sequence in the latency sweep
     gradcam_images: int | None  # Q7: test images in the Grad-CAM speed and faithfulness checks
@@ -69,6 +70,7 @@ FULL = Profile(
     tuner_train=12000,
     final_epochs=15,
     answer_epochs=3,
+    answer_train=None,
     timing_repeats=5,
     max_sequence_length=1024,
     gradcam_images=None,
@@ -78,16 +80,17 @@ FULL = Profile(
 # fmt: off
 SMALLER = {
     # the MNIST subsets every question reads
-    "mnist_train": (12000, 1024), "mnist_test": (2000, 256), "val_fraction": (0.1, 0.2),
+    "mnist_train": (6000, 1024), "mnist_test": (2000, 256), "val_fraction": (0.1, 0.2),
     # epochs of Q7's CNN, Q2's RNNs, Q4's five models, Q6's MLPs, Q3's LSTMs
-    "cnn_epochs": (3, 1), "rnn_epochs": (2, 1), "compare_epochs": (1, 1),
-    "bn_epochs": (3, 1), "lstm_epochs": (10, 1),
+    "cnn_epochs": (2, 1), "rnn_epochs": (2, 1), "compare_epochs": (1, 1),
+    "bn_epochs": (2, 1), "lstm_epochs": (1, 1),
     # Q1's searches and trainings
-    "tuner_trials": (4, 2), "tuner_budget_epochs": (12, 2), "tuner_max_epochs": (3, 1),
-    "tuner_train": (6000, None), "final_epochs": (3, 1), "answer_epochs": (1, 1),
+    "tuner_trials": (2, 2), "tuner_budget_epochs": (2, 2), "tuner_max_epochs": (1, 1),
+    "tuner_train": (1000, None), "final_epochs": (1, 1), "answer_epochs": (1, 1),
+    "answer_train": (1000, None),
     # the other questions' experiment sizes
-    "bn_sweep_examples": (4096, 256), "walk_forward_folds": (4, 4),
-    "max_sequence_length": (256, 64), "gradcam_images": (1000, 64),
+    "bn_sweep_examples": (512, 256), "walk_forward_folds": (4, 4),
+    "max_sequence_length": (256, 64), "gradcam_images": (500, 64),
     # repeats of every timing (the median is reported)
     "timing_repeats": (3, 1),
 }

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dlhw import files, guard, paths, profiles
+from dlhw import files, guard, paths, profiles, runfile
 from dlhw.errors import DlhwError
 
 _NOTEBOOK = re.compile(r"^(Q\d+)_.+\.ipynb$")
@@ -110,7 +110,7 @@ def execute(path: Path, timeout: int, env: dict[str, str]) -> tuple[bool, str, f
             raise
         ok, error = False, _error_summary(notebook, exc)
         process = getattr(client, "kernel_process", None)
-        if process is not None and process.poll() is not None:
+        if type(exc).__name__ == "DeadKernelError" and process is not None:
             error += "\n" + guard.death_note(process.poll(), log)
             error += "".join(f"\n    | {line[:160]}" for line in guard.log_tail(log))
     finally:
@@ -265,9 +265,10 @@ def _run_each(chosen, profile, env, record_dir, timeout, in_place, output_dir) -
 
     from dlhw import results
 
-    failed, finished = {}, {}
+    failed, finished, seconds_by_question = {}, {}, {}
     failed_dir = paths.build_dir() / "notebooks"
     pending = None  # the results of the notebook now running, as they were before it
+    load_at_start, run_started = runfile.load_average(), time.perf_counter()
     print(f"Profile {profile}: running {', '.join(chosen)}", file=sys.stderr)
     progress = tqdm(chosen.items(), desc="notebooks", unit="nb", file=sys.stderr)
     try:
@@ -286,15 +287,9 @@ def _run_each(chosen, profile, env, record_dir, timeout, in_place, output_dir) -
                 note = f"; {path} left unchanged, the failed run's copy is {target}"
             else:
                 target, note = (path if in_place else output_dir / path.name), ""
-            with guard.held_interrupt():  # the notebook and its results, together
-                try:
-                    if not ok:
-                        pending.restore()
-                    files.atomic_write_notebook(notebook, target)
-                except OSError as exc:
-                    pending.restore()
-                    raise guard.write_failed(target, exc, list(finished)) from None
-                finished[question], pending = target, None
+            _commit(question, notebook, target, pending, ok, finished)
+            pending = None
+            seconds_by_question[question] = seconds
             status = "ok" if ok else "FAILED"
             tqdm.write(f"{question} {status} in {seconds:.0f} s -> {target}{note}", file=sys.stderr)
             if not ok:
@@ -307,11 +302,34 @@ def _run_each(chosen, profile, env, record_dir, timeout, in_place, output_dir) -
     print(results.markdown_table(profile, questions=chosen, stale=failed, folder=record_dir))
     for line in ledger_lines(chosen, record_dir / profile, failed):
         print(line)
-    print(f"results recorded in {record_dir}", file=sys.stderr)
+    written = runfile.write(
+        record_dir,
+        profile,
+        seconds_by_question,
+        total_s=time.perf_counter() - run_started,
+        failed=list(failed),
+        load_at_start=load_at_start,
+    )
+    print(f"results recorded in {record_dir}; times in {paths.relative(written)}", file=sys.stderr)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _commit(question, notebook, target: Path, pending, ok: bool, finished: dict) -> None:
+    """Write the executed notebook to `target` and note `question` as finished, with Ctrl-C
+    held back until both are done; a failed notebook's results, and any results whose
+    notebook cannot be written, are put back as they were."""
+    with guard.held_interrupt():  # the notebook and its results, together
+        try:
+            if not ok:
+                pending.restore()
+            files.atomic_write_notebook(notebook, target)
+        except OSError as exc:
+            pending.restore()
+            raise guard.write_failed(target, exc, list(finished)) from None
+        finished[question] = target
 
 
 def _interrupted_report(chosen, finished: dict[str, Path], pending) -> int:

@@ -42,7 +42,8 @@ SECTION_RECIPE = "One recipe, two architectures"
 
 OUR_RECIPE = (
     "our recipe (Adam at a constant `1e-3`, one of the answer's three rates, L138; batch 64, "
-    "as in the answer's Q7 `fit`, L389; {answer_epochs} epochs on our training split)"
+    "as in the answer's Q7 `fit`, L389; {answer_epochs} epochs on our training split, the "
+    "profile's `answer_train` images of it)"
 )
 
 # The Q1 issue's memorisation metrics, per variant of the final architecture: `final` (as
@@ -132,7 +133,8 @@ DECLARATION = Declaration(
         "parameters. The answer's Q1 shows no `search` or `fit` call, so its epochs, batch "
         "size and validation data are unknown: we trained its model and our tuned architecture "
         "with one recipe of ours (Adam at a constant `1e-3`, one of the answer's three rates; "
-        "batch 64, as in the answer's Q7 `fit`; {answer_epochs} epochs on the same split). "
+        "batch 64, as in the answer's Q7 `fit`; {answer_epochs} epochs on the same split, the "
+        "profile's `answer_train` images of it, all in `full`). "
         "Test accuracy: the answer's model {answer_model_test_accuracy:.2%} "
         "({answer_model_epoch_seconds:.0f} s per epoch), ours {same_recipe_test_accuracy:.2%} "
         "({same_recipe_epoch_seconds:.0f} s per epoch): {verdicts[same_recipe_accuracy]} "

@@ -123,8 +123,10 @@ def student_check(
     (`GradCam(score="probability")`, `empty="nan"`) on the same images and classes.
 
     Returns the per-image max |difference| (NaN where a map is NaN), whether both give NaN on
-    exactly the same images, how many NaN maps, and the largest difference among the images
-    whose confidence (N,) is below `threshold` (where float32 rounding of p_c does not matter).
+    exactly the same images, how many NaN maps (the answer's function), on how many images
+    only one of the two is NaN (all of them, and those below `threshold`), and the largest
+    difference among the images whose confidence (N,) is below `threshold` (where float32
+    rounding of p_c does not matter).
     """
     from dlhw.gradcam.cam import GradCam
 
@@ -138,6 +140,10 @@ def student_check(
         "gap": gap,
         "same_nan": bool(np.array_equal(nan_theirs, nan_ours)),
         "nan_maps": int(nan_theirs.sum()),
+        "nan_disagreements": int((nan_theirs != nan_ours).sum()),
+        "nan_disagreements_below": int(
+            ((nan_theirs != nan_ours) & (np.asarray(confidence) < threshold)).sum()
+        ),
         "images_below": int(below.sum()),
         "max_abs_diff_below": float(gap[below].max()) if below.any() else float("nan"),
     }

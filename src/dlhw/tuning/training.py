@@ -4,6 +4,7 @@ everything else equal."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -55,11 +56,15 @@ def train_with_recipe(
     learning_rate: float = ANSWER_RECIPE["learning_rate"],
     batch_size: int = ANSWER_RECIPE["batch_size"],
     label: str = "",
+    train_images: int | None = None,
 ) -> dict[str, Any]:
     """Train `model` with one recipe and test it once: Adam at a constant `learning_rate`,
     categorical cross-entropy, `batch_size`, `epochs` epochs on `splits.x_train` (one-hot
     labels), `splits.x_val` monitored. The defaults are the written answer's recipe, so that
     two architectures can be compared with everything else equal.
+
+    `train_images` keeps only the first that many training images (all when None): the
+    quick profile's first look trains the answer's 2-million-weight model on a subset.
 
     Prints one line per epoch (prefixed by `label`) and returns test_accuracy, val_accuracy
     (last epoch), epoch_seconds (median), params and the per-epoch `seconds`.
@@ -71,6 +76,11 @@ def train_with_recipe(
     if np.ndim(splits.y_train) != 2:
         raise TuningError(
             "splits need one-hot labels (N, 10): use mnist_splits(..., one_hot=True)."
+        )
+    if train_images is not None:
+        positive_int(train_images, "train_images")
+        splits = dataclasses.replace(
+            splits, x_train=splits.x_train[:train_images], y_train=splits.y_train[:train_images]
         )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
