@@ -8,7 +8,7 @@ SECTION_FOUND = "6. What we found"
 DECLARATION = Declaration(
     question="Q2",
     title="Q2, recurrent networks from first principles",
-    modules="`dlhw.recurrent`, `dlhw.sequence_models`",
+    modules="`dlhw.recurrent`, `dlhw.lstm_backward`, `dlhw.sequence_models`",
     asks=(
         "*(ours: the seed does not give the task)* Do SimpleRNN, LSTM and GRU written in NumPy "
         "compute what Keras computes, and how do they do on sequential MNIST?"
@@ -18,6 +18,14 @@ DECLARATION = Declaration(
         Metric("max_abs_diff_lstm", "NumPy LSTM against Keras, largest |difference|"),
         Metric("max_abs_diff_gru", "NumPy GRU against Keras, largest |difference|"),
         Metric("bptt_rel_error", "hand-written BPTT against centred differences, relative error"),
+        Metric(
+            "lstm_bptt_rel_error",
+            "hand-written LSTM backward pass against centred differences, relative error",
+        ),
+        Metric(
+            "lstm_bptt_tape_rel_error",
+            "hand-written LSTM backward pass against tf.GradientTape, relative error",
+        ),
         Metric("lstm_test_accuracy", "LSTM on sequential MNIST, test accuracy", "fraction"),
         Metric("gru_test_accuracy", "GRU on sequential MNIST, test accuracy", "fraction"),
     ),
@@ -26,7 +34,9 @@ DECLARATION = Declaration(
         "{max_abs_diff_simplernn:.1e}, LSTM {max_abs_diff_lstm:.1e}, GRU "
         "{max_abs_diff_gru:.1e} (float32 round-off).",
         "Hand-written backpropagation through time matches centred differences: relative "
-        "error {bptt_rel_error:.1e}.",
+        "error {bptt_rel_error:.1e} (SimpleRNN); through the LSTM's four gates "
+        "{lstm_bptt_rel_error:.1e}, and {lstm_bptt_tape_rel_error:.1e} against "
+        "`tf.GradientTape`.",
         "On sequential MNIST (28 rows as 28 steps) an LSTM reaches {lstm_test_accuracy:.2%} "
         "test accuracy and a GRU {gru_test_accuracy:.2%}: {verdicts[lstm_vs_gru]}",
     ),
