@@ -356,7 +356,8 @@ def test_a_damaged_results_file_is_one_line_and_exit_2(tmp_path, monkeypatch, ca
     root = Path(__file__).resolve().parents[1]
     for folder in ("notebooks", "results/full", "docs"):
         shutil.copytree(root / folder, tmp_path / folder)
-    shutil.copy(root / "README.md", tmp_path / "README.md")
+    for name in ("README.md", "results/run-quick.json"):
+        shutil.copy(root / name, tmp_path / name)
     monkeypatch.setenv("DLHW_ROOT", str(tmp_path))
     monkeypatch.delenv("DLHW_RESULTS_DIR", raising=False)
     damaged = tmp_path / "results" / "full" / "Q6.json"

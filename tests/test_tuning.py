@@ -469,3 +469,30 @@ def test_a_wall_clock_budget_stops_the_trial_running_and_the_search(tmp_path, ti
     with pytest.raises(ValueError, match="budget_seconds must be a positive number"):
         tuning.make_tuner("random", _CountingHyperModel(), budget_epochs=2, max_epochs=1,
                           directory=tmp_path / "x", seed=0, budget_seconds=0)  # fmt: skip
+
+
+def test_keras_tuner_state_files_are_written_atomically(tmp_path, monkeypatch):
+    """A chief killed while KerasTuner saves its state must leave the old file whole, or a
+    restarted chief cannot reload it (an empty oracle.json is a JSONDecodeError)."""
+    import errno
+    import json
+    import os
+
+    from keras_tuner.src import utils
+
+    from dlhw.tuning import _keras_tuner
+
+    _keras_tuner.atomic_state_files()
+    _keras_tuner.atomic_state_files()  # idempotent: wrapped once
+    assert utils.save_json.atomic
+    path = tmp_path / "oracle.json"
+    assert utils.save_json(str(path), {"trials": 1}) == '{"trials": 1}'
+
+    def killed(fd):
+        raise OSError(errno.EIO, "the process died here")
+
+    monkeypatch.setattr(os, "fsync", killed)
+    with pytest.raises(OSError):
+        utils.save_json(str(path), {"trials": 2})
+    assert json.loads(path.read_text()) == {"trials": 1}  # the old state, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["oracle.json"]  # no temporary left

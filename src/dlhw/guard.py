@@ -79,7 +79,12 @@ def own_interrupt_handler() -> Iterator[None]:
 
 def ignore_interrupts() -> None:
     """Once a run is stopping, further Ctrl-Cs only repeat the request: ignore them, so the
-    clean-up (kernel shutdown, restored results, the closing line) is not cut short."""
+    clean-up (kernel shutdown, restored results, the closing line) is not cut short; and
+    silence asyncio's "Task exception was never retrieved" reports of nbclient's kernel tasks,
+    which the stop cancels mid-flight (the run's own line says what happened)."""
+    import logging
+
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     if _main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -107,9 +112,14 @@ class ResultsSnapshot:
         return True
 
 
+def log_dir() -> Path:
+    """The folder of the kernels' logs: `build/logs/`."""
+    return paths.build_dir() / "logs"
+
+
 def kernel_log(notebook: Path) -> Path:
     """Where a notebook's kernel writes its stderr: `build/logs/<notebook>.kernel.log`."""
-    return paths.build_dir() / "logs" / f"{Path(notebook).stem}.kernel.log"
+    return log_dir() / f"{Path(notebook).stem}.kernel.log"
 
 
 def log_tail(log: Path, lines: int = 6) -> list[str]:

@@ -253,7 +253,7 @@ def run_all(
     guard.check_writable(
         record_dir / profile,
         failed_dir,
-        guard.kernel_log(Path("x")).parent,
+        guard.log_dir(),
         *({path.parent for path in chosen.values()} if in_place else {output_dir}),
     )
     with guard.own_interrupt_handler():

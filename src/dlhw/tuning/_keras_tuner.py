@@ -91,6 +91,33 @@ def unqueue(oracle, trial_id: str) -> None:
     oracle._retry_queue.remove(trial_id)
 
 
+def atomic_state_files() -> None:
+    """Make KerasTuner write its state files (the oracle's, the tuner's, each trial's)
+    atomically. Its `utils.save_json` truncates the file and then writes it, so a process
+    killed in between (a chief stopped with SIGKILL) leaves an empty file that the next
+    reload cannot parse; with a temporary file and a rename the old state stays whole.
+    Local paths only (a `gs://` path keeps KerasTuner's writer). Idempotent."""
+    import json
+
+    from keras_tuner.src import utils
+
+    from dlhw import files
+
+    if getattr(utils.save_json, "atomic", False):
+        return
+    original = utils.save_json
+
+    def save_json(path, obj):
+        if "://" in str(path):
+            return original(path, obj)
+        text = json.dumps(obj)
+        files.atomic_write_text(path, text)
+        return text
+
+    save_json.atomic = True
+    utils.save_json = save_json
+
+
 def project_dir(oracle) -> Path:
     """The oracle's project folder (its trials and the search's files)."""
     return Path(oracle._project_dir)

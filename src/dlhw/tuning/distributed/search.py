@@ -36,6 +36,9 @@ def run_search(
     `tuner.search` (data, epochs, ...); a chief never loads data. `settings` (tuner kind,
     profile, seed, ...) are recorded by the chief and checked by every worker.
     """
+    from dlhw.tuning import _keras_tuner
+
+    _keras_tuner.atomic_state_files()  # a process killed mid-write leaves its state whole
     log = log or log_to_stderr
     if role.name == "worker":
         from dlhw.tuning.distributed.worker import run_worker
