@@ -15,6 +15,14 @@ def log_to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def _atomic_state_files() -> None:
+    """KerasTuner's state files written atomically in this process, so that one killed
+    mid-write (a chief stopped with SIGKILL) leaves them whole for a restart to reload."""
+    from dlhw.tuning import _keras_tuner
+
+    _keras_tuner.atomic_state_files()
+
+
 def run_search(
     build_tuner: Callable[[], Any],
     role: Role,
@@ -34,11 +42,8 @@ def run_search(
     `build_tuner()` builds the KerasTuner tuner; it is called after the role's environment is
     set, because KerasTuner reads it in the tuner's constructor. `search_args/kwargs` go to
     `tuner.search` (data, epochs, ...); a chief never loads data. `settings` (tuner kind,
-    profile, seed, ...) are recorded by the chief and checked by every worker.
-    """
-    from dlhw.tuning import _keras_tuner
-
-    _keras_tuner.atomic_state_files()  # a process killed mid-write leaves its state whole
+    profile, seed, ...) are recorded by the chief and checked by every worker."""
+    _atomic_state_files()
     log = log or log_to_stderr
     if role.name == "worker":
         from dlhw.tuning.distributed.worker import run_worker
