@@ -759,3 +759,46 @@ def test_score_needs_positive_but_not_large_prices():
     with pytest.raises(ts.SeriesError, match="price_pred must be positive"):
         ts.score(prices, np.r_[0.0, prices[1:]], prices)
     assert ts.score(prices, prices, prices[::-1])["r2_price"] == 1.0
+
+
+def _fresh_fit_predictions(x, y, x_test, *, seed, validation=None):
+    """The reference: a model built and trained on its own (Keras traces it afresh)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = ts.build_lstm(x.shape[1], x.shape[2], units=4)
+    callbacks = (
+        [keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]
+        if validation is not None
+        else []
+    )
+    model.fit(
+        x, y, epochs=2, batch_size=64, validation_data=validation, callbacks=callbacks,
+        shuffle=True, verbose=0,
+    )  # fmt: skip
+    return ts.predict(model, x_test)
+
+
+@pytest.mark.slow  # trains models
+def test_reused_compiled_lstm_equals_a_fresh_model_bit_for_bit():
+    """Fits share one compiled model per shape; each must equal a model trained on its own,
+    whatever was trained before it, and a returned model must not change with later fits."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 3, 2)).astype("float32"), rng.normal(size=300)
+    validation = (x[:50], y[:50])
+    expected = {s: _fresh_fit_predictions(x, y, x[:40], seed=s) for s in (1, 2)}
+    expected_val = _fresh_fit_predictions(x, y, x[:40], seed=3, validation=validation)
+    first = ts.fit_lstm(x, y, epochs=2, units=4, seed=1)
+    before = ts.predict(first, x[:40])
+    fitter = ts.lstm_fitter(epochs=2, seed=2)  # units 32 by default: another workhorse
+    for seed in (2, 1, 2):
+        model = ts.fit_lstm(x, y, epochs=2, units=4, seed=seed)
+        np.testing.assert_array_equal(ts.predict(model, x[:40]), expected[seed])
+    model = ts.fit_lstm(x, y, epochs=2, units=4, seed=3, validation=validation)
+    np.testing.assert_array_equal(ts.predict(model, x[:40]), expected_val)
+    np.testing.assert_array_equal(ts.predict(first, x[:40]), before)  # untouched by later fits
+    np.testing.assert_array_equal(before, expected[1])
+    forecast = fitter(x, y)
+    fitter(x[::-1], y[::-1])  # another fit on the same workhorse before the forecast is used
+    assert np.array_equal(forecast(x[:40]), forecast(x[:40]))
+    assert not np.array_equal(forecast(x[:40]), fitter(x[::-1], y[::-1])(x[:40]))

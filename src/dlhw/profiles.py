@@ -83,13 +83,13 @@ SMALLER = {
     "mnist_train": (6000, 1024), "mnist_test": (2000, 256), "val_fraction": (0.1, 0.2),
     # epochs of Q7's CNN, Q2's RNNs, Q4's five models, Q6's MLPs, Q3's LSTMs
     "cnn_epochs": (2, 1), "rnn_epochs": (2, 1), "compare_epochs": (1, 1),
-    "bn_epochs": (2, 1), "lstm_epochs": (1, 1),
+    "bn_epochs": (1, 1), "lstm_epochs": (1, 1),
     # Q1's searches and trainings
     "tuner_trials": (2, 2), "tuner_budget_epochs": (2, 2), "tuner_max_epochs": (1, 1),
     "tuner_train": (1000, None), "final_epochs": (1, 1), "answer_epochs": (1, 1),
-    "answer_train": (1000, None),
+    "answer_train": (500, None),
     # the other questions' experiment sizes
-    "bn_sweep_examples": (512, 256), "walk_forward_folds": (4, 4),
+    "bn_sweep_examples": (256, 256), "walk_forward_folds": (4, 4),
     "max_sequence_length": (256, 64), "gradcam_images": (500, 64),
     # repeats of every timing (the median is reported)
     "timing_repeats": (3, 1),
