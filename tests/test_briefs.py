@@ -58,3 +58,16 @@ def test_a_null_metric_renders_as_not_reached():
     metrics.update(epochs_to_target_plain=None, seconds_to_target_plain=None)
     text = briefs.render_brief("Q6", {"metrics": metrics, "profile": "quick"}, "x")
     assert "BN (2, 12), plain (not reached, not reached)." in text
+
+
+def test_rule_sentence_follows_the_numbers_it_is_given():
+    chain = briefs.rule_sentence("Q4", "projection", {"projection_share": 0.2}, "full")
+    projection = briefs.rule_sentence("Q4", "projection", {"projection_share": 0.7}, "full")
+    assert "+20%" in chain and "chain of recurrent steps itself" in chain
+    assert "+70%" in projection and "not the recurrent chain" in projection
+    slower = briefs.rule_sentence("Q4", "projection", {"projection_share": -0.69}, "full")
+    assert "-69%" in slower and "chain of recurrent steps itself" in slower
+    pair = {"pooling_accuracy_mean": {"first": 0.95, "between": 0.90}, "pooling_spread": 0.01}
+    assert "scores higher" in briefs.rule_sentence("Q4", "receptive_field_pair", pair, "full")
+    pair["pooling_spread"] = 0.03  # 2 x 0.03 > 0.05: within the seeds' spread
+    assert "indistinguishable" in briefs.rule_sentence("Q4", "receptive_field_pair", pair, "full")

@@ -198,3 +198,33 @@ def test_digit_trace_replays_the_model(kind):
     assert trace["max_abs_diff_logits"] < 1e-5
     with pytest.raises(ValueError, match="model must come from"):
         sm.digit_trace(sm.build_model("conv1d", units=8), image)
+
+
+def test_pooling_first_moves_only_the_poolings():
+    between, first = sm.build_model("cnn2d"), sm.build_model("cnn2d", pooling="first")
+    assert between.count_params() == first.count_params() == sm.formula_params("cnn2d")
+    assert [w.shape for w in between.weights] == [w.shape for w in first.weights]
+    assert sm.receptive_field(between) == 18 and sm.receptive_field(first) == 28  # 2,4,12,20,28
+    convs = [layer for layer in first.layers if layer.name.startswith("conv")]
+    assert {tuple(c.output.shape[1:3]) for c in convs} == {(7, 7)}  # every map 7 x 7
+    assert [layer.name for layer in first.layers][2:4] == ["pool1", "pool2"]
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        sm.build_model("cnn2d", pooling="last")
+
+
+@pytest.mark.slow
+def test_train_seeds_fixes_each_run_by_its_seed():
+    rng = np.random.default_rng(0)
+
+    class Tiny:
+        x_train = rng.random((64, 28, 28), dtype=np.float32)
+        y_train = rng.integers(0, 10, 64)
+        x_val, y_val = x_train[:16], y_train[:16]
+        x_test, y_test = x_train[:32], y_train[:32]
+
+    args = {"epochs": 1, "verbose": False, "kind": "cnn2d", "units": 8, "pooling": "first"}
+    runs = sm.train_seeds(Tiny, (3, 4, 3), **args)
+    assert set(runs) == {3, 4}  # a repeated seed is the same run
+    again = sm.train_seeds(Tiny, (3,), **args)[3]
+    assert again.history["loss"] == runs[3].history["loss"]
+    assert runs[4].history["loss"] != runs[3].history["loss"]

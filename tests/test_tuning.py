@@ -1,5 +1,7 @@
 """dlhw.tuning: search spaces, parameter counts, the tuner factory, budgets, resume, failures."""
 
+import dataclasses
+
 import keras
 import keras_tuner
 import numpy as np
@@ -496,3 +498,23 @@ def test_keras_tuner_state_files_are_written_atomically(tmp_path, monkeypatch):
         utils.save_json(str(path), {"trials": 2})
     assert json.loads(path.read_text()) == {"trials": 1}  # the old state, whole
     assert [p.name for p in tmp_path.iterdir()] == ["oracle.json"]  # no temporary left
+
+
+def test_tuning_dir_removes_trials_stored_with_other_sizes(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DLHW_BUILD_DIR", str(tmp_path / "b"))
+    smoke, quick = profiles.get("smoke"), profiles.get("quick")
+    folder = tuning.tuning_dir(smoke)
+    (folder / "random").mkdir()
+    (folder / "random" / "trial.json").write_text("{}")
+    assert tuning.tuning_dir(smoke) == folder and (folder / "random" / "trial.json").exists()
+    assert capsys.readouterr().out == ""  # same sizes: resumable, kept
+    bigger = dataclasses.replace(smoke, tuner_train=50)  # e.g. a package update's new size
+    assert tuning.tuning_dir(bigger) == folder and not (folder / "random").exists()
+    said = capsys.readouterr().out
+    assert "tuner_train None -> 50" in said and "removed" in said
+    (folder / "sizes.json").unlink()  # trials stored by a version that kept no sizes
+    (folder / "hyperband").mkdir()
+    tuning.tuning_dir(bigger)
+    assert not (folder / "hyperband").exists() and "removed" in capsys.readouterr().out
+    assert tuning.tuning_dir(quick).name == "quick"  # another profile: its own folder
+    assert (folder / "sizes.json").exists() and capsys.readouterr().out == ""

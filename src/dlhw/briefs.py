@@ -103,6 +103,13 @@ def _recorded_as_null(ctx: Context, name: str) -> bool:
         return False
 
 
+def rule_sentence(question: str, name: str, metrics: dict[str, Any], profile: str) -> str:
+    """The sentence the rule `name` of `question` gives for `metrics` (those it reads suffice),
+    so that a notebook prints the verdict its own numbers choose where it measures them."""
+    rule = declarations.get(question).rules[name]
+    return _sentence(question, rule, Context(metrics, _sizes(profile)))[1]
+
+
 def verdicts(question: str, ctx: Context) -> dict[str, str]:
     """The brief's rule sentences of `question`, by rule name."""
     declared = declarations.get(question)

@@ -39,6 +39,7 @@ class Profile:
     answer_epochs: int  # Q1: the answer's model and ours trained with one recipe
     answer_train: int | None  # Q1: training images of that one-recipe training (None: all)
     timing_repeats: int  # repeats of every timing measurement (the median is reported)
+    repeat_seeds: int  # seeds of each model in a comparison repeated over seeds (Q4's pair)
     max_sequence_length: int  # Q4: longest sequence in the latency sweep
     gradcam_images: int | None  # Q7: test images in the Grad-CAM speed and faithfulness checks
 
@@ -72,6 +73,7 @@ FULL = Profile(
     answer_epochs=3,
     answer_train=None,
     timing_repeats=5,
+    repeat_seeds=3,
     max_sequence_length=1024,
     gradcam_images=None,
 )
@@ -91,8 +93,8 @@ SMALLER = {
     # the other questions' experiment sizes
     "bn_sweep_examples": (256, 256), "walk_forward_folds": (4, 4),
     "max_sequence_length": (256, 64), "gradcam_images": (500, 64),
-    # repeats of every timing (the median is reported)
-    "timing_repeats": (3, 1),
+    # repeats of every timing (the median is reported), seeds of a repeated comparison
+    "timing_repeats": (3, 1), "repeat_seeds": (2, 2),
 }
 # fmt: on
 QUICK = replace(FULL, name="quick", **{field: sizes[0] for field, sizes in SMALLER.items()})

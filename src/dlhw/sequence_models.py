@@ -50,7 +50,17 @@ def sequential_mnist(profile=None, *, seed: int = 0):
 # ------------------------------------------------------------------------------- the models
 
 
-def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features: int = 28):
+POOLINGS = ("between", "first")
+
+
+def build_model(
+    kind: str,
+    *,
+    units: int = 64,
+    steps: int | None = 28,
+    features: int = 28,
+    pooling: str = "between",
+):
     """An uncompiled classifier of (N, steps, features) sequences into 10 logits.
 
     kind: "lstm" / "gru" (one recurrent layer of `units`, then Dense(10)); "conv1d" (three
@@ -59,7 +69,9 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
     Dense(10)); "cnn2d_deep" (four narrower Conv2D layers and three poolings, so that each
     feature sees the whole 28 x 28 image before the global pooling; see `receptive_field`).
     `units` sets the widths; `steps=None` accepts any length (at least 8 steps for the CNNs).
-    Global pooling keeps the CNNs' size independent of length.
+    Global pooling keeps the CNNs' size independent of length. For "cnn2d", `pooling="first"`
+    moves both poolings before the first convolution: the same layers and weights, each
+    feature seeing the whole 28 x 28 image instead of 18 rows, every map 7 x 7.
     """
     from keras import layers
 
@@ -83,12 +95,7 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
         x = layers.GlobalAveragePooling1D(name="gap")(x)
     elif kind == "cnn2d":
         x = layers.Reshape((steps or -1, features, 1), name="as_image")(inputs)
-        x = layers.Conv2D(units // 4, 3, padding="same", activation="relu", name="conv1")(x)
-        x = layers.MaxPooling2D(2, name="pool1")(x)
-        x = layers.Conv2D(units // 2, 3, padding="same", activation="relu", name="conv2")(x)
-        x = layers.MaxPooling2D(2, name="pool2")(x)
-        x = layers.Conv2D(units, 3, padding="same", activation="relu", name="conv3")(x)
-        x = layers.GlobalAveragePooling2D(name="gap")(x)
+        x = _cnn2d_body(x, units, pooling)
     else:  # cnn2d_deep
         x = layers.Reshape((steps or -1, features, 1), name="as_image")(inputs)
         widths = (units // 4, units // 2, units // 2, units // 2)
@@ -99,6 +106,24 @@ def build_model(kind: str, *, units: int = 64, steps: int | None = 28, features:
         x = layers.GlobalAveragePooling2D(name="gap")(x)
     outputs = layers.Dense(N_CLASSES, name="logits")(x)
     return keras.Model(inputs, outputs, name=kind)
+
+
+def _cnn2d_body(x, units: int, pooling: str):
+    """Three Conv2D layers (units/4, units/2, units) and two 2 x 2 poolings, between the
+    convolutions or all before them, then global average pooling."""
+    from keras import layers
+
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+    widths = (units // 4, units // 2, units)
+    for i, width in enumerate(widths, start=1):
+        if pooling == "first" and i == 1:
+            x = layers.MaxPooling2D(2, name="pool1")(x)
+            x = layers.MaxPooling2D(2, name="pool2")(x)
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        if pooling == "between" and i < 3:
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    return layers.GlobalAveragePooling2D(name="gap")(x)
 
 
 class EpochLogger(timing.EpochTimer):
@@ -162,6 +187,29 @@ def train_classifier(
         metrics=["accuracy"],
     )
     return fit_and_test(model, splits, epochs=epochs, batch_size=batch_size, verbose=verbose)
+
+
+def train_seeds(
+    splits, seeds, *, epochs: int, batch_size: int = 128, verbose: bool = True, **build
+) -> dict[int, TrainResult]:
+    """`train_classifier` on `build_model(**build)` once per seed, each seed fixing the initial
+    weights and the batch order (keras.utils.set_random_seed before the model is built); with
+    `verbose`, one line per finished run."""
+    found = {}
+    for seed in dict.fromkeys(int(s) for s in seeds):
+        keras.utils.set_random_seed(seed)
+        model = build_model(**build)
+        found[seed] = result = train_classifier(
+            model, splits, epochs=epochs, batch_size=batch_size, verbose=False
+        )
+        if verbose:
+            label = ", ".join(f"{k}={v}" for k, v in build.items())
+            print(
+                f"{label}, seed {seed}: test accuracy {result.test_accuracy:.4f} "
+                f"({sum(result.epoch_seconds):.0f} s)",
+                flush=True,
+            )
+    return found
 
 
 def fit_and_test(

@@ -60,9 +60,41 @@ def search_data(profile=None, *, seed: int = 0) -> SearchData:
     )
 
 
+#: The profile sizes a search's stored trials depend on (what `search_data` and the notebook's
+#: tuners read): stored trials made with other sizes cannot be resumed.
+SEARCH_SIZES = (
+    *("mnist_train", "mnist_test", "val_fraction"),
+    *("tuner_trials", "tuner_budget_epochs", "tuner_max_epochs", "tuner_train"),
+)
+SIZES_FILE = "sizes.json"
+
+
 def tuning_dir(profile=None) -> Path:
-    """`build/tuning/<profile>`: git-ignored, one folder per profile, never mixed."""
+    """`build/tuning/<profile>`: git-ignored, one folder per profile, never mixed. Trials
+    stored there with other sizes (`SIZES_FILE` differs or is missing: a package update
+    changed the profile) are removed, with one printed line, so that a resumed search never
+    mixes two budgets; the folder then records the current sizes."""
+    import json
+    import shutil
+
     from dlhw import profiles
 
     profile = profiles.current() if profile is None else profile
-    return paths.build_dir() / "tuning" / profile.name
+    folder = paths.build_dir() / "tuning" / profile.name
+    sizes = {name: getattr(profile, name) for name in SEARCH_SIZES}
+    record = folder / SIZES_FILE
+    stored = json.loads(record.read_text()) if record.is_file() else None
+    if stored != sizes and folder.is_dir() and any(folder.iterdir()):
+        changed = ", ".join(
+            f"{k} {(stored or {}).get(k, '?')} -> {v}"
+            for k, v in sizes.items()
+            if (stored or {}).get(k) != v
+        )
+        print(
+            f"{paths.relative(folder)}: stored searches made with other sizes "
+            f"({changed}); removed, every search starts afresh"
+        )
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(sizes, indent=1) + "\n")
+    return folder
