@@ -194,6 +194,11 @@ DECLARATION = Declaration(
         ),
     ),
     bullets=(
+        "Each family builds in an assumption about its data (its inductive bias; Battaglia et "
+        "al. 2018, table 1). A convolution assumes locality and translation equivariance: what "
+        "matters is a small neighbourhood, found by the same filter wherever it sits. A "
+        "recurrent layer assumes that the order matters: one update rule applied step after "
+        "step, carrying a state from each position to the next.",
         "Neither family's parameter count depends on the sequence length (section 1 builds "
         "each model at several lengths); which is larger depends on the widths. Matched "
         "models: Conv1D {params[conv1d]:,}, 2-D CNNs {params[cnn2d]:,} and "
