@@ -75,6 +75,7 @@ def tuning_dir(profile=None) -> Path:
     changed the profile) are removed, with one printed line, so that a resumed search never
     mixes two budgets; the folder then records the current sizes."""
     import json
+    import os
     import shutil
 
     from dlhw import profiles
@@ -96,5 +97,8 @@ def tuning_dir(profile=None) -> Path:
         )
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(sizes, indent=1) + "\n")
+    if stored != sizes:  # written once, whole (another process may be reading it)
+        partial = folder / f".{SIZES_FILE}.{os.getpid()}"
+        partial.write_text(json.dumps(sizes, indent=1) + "\n")
+        os.replace(partial, record)
     return folder
