@@ -12,7 +12,6 @@ from typing import Any
 
 from dlhw.declare import (
     NO_MARGIN,
-    NOT_YET,
     Check,
     Claim,
     Compare,
@@ -48,6 +47,16 @@ EPOCHS = (
     "epochs to the target validation accuracy, BN {epochs_to_target_bn} at rate "
     "{best_lr_bn:g}, plain {epochs_to_target_plain} at rate {best_lr_plain:g}"
 )
+
+
+def _bn_grows_less_but_grows(m: Mapping[str, Any]) -> bool | None:
+    """True: BN's kernel grows less in every equal-rate pair and every one still grows; False:
+    not in every pair; None (reported as its own case): less in every pair, and one did not
+    grow at all."""
+    if m["equal_rate_pairs_bn_grows_less"] < m["equal_rate_pairs"]:
+        return False
+    return True if m["min_growth_bn"] > 1 else None
+
 
 DECLARATION = Declaration(
     question="Q6",
@@ -147,6 +156,40 @@ DECLARATION = Declaration(
             "epoch / norm before training, MLP with BN at its best rate",
             "ratio",
         ),
+        Metric(
+            "kernel_growth",
+            "per norm (plain, batch), learning rate (lr0_1 = 0.1) and Dense kernel: norm after "
+            "the epochs both runs of that rate finished / norm before training",
+            "ratio",
+        ),
+        Metric(
+            "equal_rate_pairs",
+            "(learning rate, kernel that feeds a BN) pairs compared at equal rates and epochs",
+            "pairs",
+        ),
+        Metric(
+            "equal_rate_pairs_bn_grows_less",
+            "of those pairs, how many grow less with BN than without",
+            "pairs",
+        ),
+        Metric(
+            "min_growth_bn",
+            "smallest growth with BN over those pairs (above 1: every one still grew)",
+            "ratio",
+        ),
+        Metric("scale_invariance_rate", "plain SGD learning rate of the instrumented run"),
+        Metric("scale_invariance_steps", "steps of the instrumented run", "steps"),
+        Metric(
+            "scale_invariance_residual",
+            "instrumented run, first kernel (BN follows it): median over steps of "
+            "| ||W_t+1||² − ||W_t||² − η²||g_t||² | / (η²||g_t||²)",
+            "ratio",
+        ),
+        Metric(
+            "scale_invariance_w2_ratio",
+            "instrumented run, first kernel: ||W||² after the last step / before the first",
+            "ratio",
+        ),
     ),
     bullets=(
         "*(ours)* The NumPy backward pass passes a float64 gradient check: relative error dx "
@@ -165,8 +208,14 @@ DECLARATION = Declaration(
         "{weight_norm_ratio_plain:.2f} without, each model at its own best rate ({best_lr_bn:g} "
         "and {best_lr_plain:g}): {verdicts[weight_norms]} These "
         "means include the output kernel, which no BN follows, and compare each model at "
-        "its own rate: they do not decide the claim, and the comparison per kernel at equal "
-        "rates and epochs is not recorded yet (ledger Q6.4).",
+        "its own rate, so they do not decide the claim. Per kernel that feeds a BN, at equal "
+        "rates and epochs, BN's grows less in {equal_rate_pairs_bn_grows_less} of "
+        "{equal_rate_pairs} pairs, and every one still grows (by at least "
+        "{min_growth_bn:.3f} times); such a kernel is scale-invariant, so plain SGD can only "
+        "lengthen it: ||W||² grew {scale_invariance_w2_ratio:.3f} times in "
+        "{scale_invariance_steps} steps at rate {scale_invariance_rate:g}, following "
+        "||W_t+1||² = ||W_t||² + η²||g_t||² to a median residual of "
+        "{scale_invariance_residual:.1e} (ledger Q6.4).",
         "A batch of one in training mode: {verdicts[batch1]} FC 10 -> 20 + BN has "
         "{trainable_params_fc_bn} trainable parameters in Keras: {verdicts[fc_bn_count]}",
     ),
@@ -265,18 +314,36 @@ DECLARATION = Declaration(
             "L253",
             "BN stops the weights from growing large.",
             "measurement",
-            NOT_YET,
-            "Needs the growth of each kernel that feeds a BN, with and without BN, at equal "
-            "learning rates and equal epochs, and the scale-invariance residual of a kernel "
-            "followed by BN. The recorded mean norm ratios compare each model at its own "
-            "best rate ({best_lr_bn:g} with BN, {best_lr_plain:g} without), averaged over "
-            "all four kernels, the output kernel (no BN follows it) included.",
-            SECTION_WEIGHTS,
-            needs=(
-                "equal_rate_pairs_bn_grows_less",
-                "equal_rate_pairs",
-                "scale_invariance_residual",
+            Check(
+                ("equal_rate_pairs_bn_grows_less", "equal_rate_pairs", "min_growth_bn"),
+                _bn_grows_less_but_grows,
+                yes=Outcome(
+                    "partly right",
+                    "Every kernel that feeds a BN grows less with BN than without at the same "
+                    "rate and epochs ({equal_rate_pairs_bn_grows_less} of {equal_rate_pairs} "
+                    "pairs), but none stops growing (the smallest growth with BN is "
+                    "{min_growth_bn:.3f} times): BN curbs the growth, it does not stop it.",
+                ),
+                no=Outcome(
+                    "wrong",
+                    "With BN a kernel that feeds it grows less in only "
+                    "{equal_rate_pairs_bn_grows_less} of {equal_rate_pairs} equal-rate pairs.",
+                ),
+                describe="BN's kernel grows less in every equal-rate pair, and still grows",
+                undecided=Outcome(
+                    "confirmed",
+                    "With BN every kernel that feeds it grows less than without, and at least "
+                    "one does not grow at all (smallest growth {min_growth_bn:.3f} times).",
+                ),
             ),
+            "The mechanism, measured: a kernel followed by BN is scale-invariant, so its "
+            "gradient is orthogonal to it and plain SGD gives ||W_t+1||² = ||W_t||² + "
+            "η²||g_t||² (median residual {scale_invariance_residual:.1e} over "
+            "{scale_invariance_steps} steps at rate {scale_invariance_rate:g}; eps breaks the "
+            "invariance slightly): the norm only grows, and the larger it is the smaller the "
+            "gradient, so the growth slows down by itself (weight decay is what keeps such "
+            "weights small).",
+            SECTION_WEIGHTS,
         ),
         Claim(
             "Q6.5",
