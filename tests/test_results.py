@@ -133,6 +133,10 @@ def test_compare_skips_timings_and_tolerates_only_the_last_bits():
     a["Q4"] = _payload(equal_positions_ratio_long=5.0, params={"lstm": 24458})
     b["Q4"] = _payload(equal_positions_ratio_long=3.7, params={"lstm": 24458})
     assert results.compare(a, b) == ([], 2)
+    # and the input-projection timings (milliseconds, and the share of a gap derived from them)
+    a["Q4"]["metrics"] |= {"projection_ms": {"hoisted": 5.1}, "projection_share": -0.41}
+    b["Q4"]["metrics"] |= {"projection_ms": {"hoisted": 9.4}, "projection_share": -0.30}
+    assert results.compare(a, b) == ([], 2)
     b["Q7"]["metrics"]["test_accuracy"] = 0.5 + 1e-9  # float noise: equal
     assert results.compare(a, b) == ([], 2)
     b["Q7"]["metrics"]["test_accuracy"] = 0.5001

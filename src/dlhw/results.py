@@ -167,7 +167,8 @@ def flatten(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 # Recorded values that measure time (and so differ from machine to machine and run to run).
 TIMING = re.compile(
-    r"(minutes|seconds|wall_time|speedup|latency|step_time|epoch_s|equal_positions_ratio)"
+    r"(minutes|seconds|wall_time|speedup|latency|step_time|epoch_s|equal_positions_ratio"
+    r"|projection_(ms|conv_ms|share))"
 )
 
 
