@@ -147,8 +147,8 @@ def test_sequential_mnist_shapes():
     assert len(splits.x_test) == profiles.get("smoke").mnist_test
 
 
-@pytest.mark.slow
-def test_train_classifier_runs_and_reports(capsys):
+def _tiny_splits():
+    """64 random (28, 28) sequences with random labels, split like `sequential_mnist`'s."""
     rng = np.random.default_rng(0)
 
     class Tiny:
@@ -157,6 +157,12 @@ def test_train_classifier_runs_and_reports(capsys):
         x_val, y_val = x_train[:16], y_train[:16]
         x_test, y_test = x_train[:32], y_train[:32]
 
+    return Tiny
+
+
+@pytest.mark.slow
+def test_train_classifier_runs_and_reports(capsys):
+    Tiny = _tiny_splits()
     result = sm.train_classifier(sm.build_model("gru", units=4), Tiny, epochs=2, batch_size=32)
     assert len(result.epoch_seconds) == 2 and result.seconds_per_epoch > 0
     assert 0.0 <= result.test_accuracy <= 1.0
@@ -214,14 +220,7 @@ def test_pooling_first_moves_only_the_poolings():
 
 @pytest.mark.slow
 def test_train_seeds_fixes_each_run_by_its_seed():
-    rng = np.random.default_rng(0)
-
-    class Tiny:
-        x_train = rng.random((64, 28, 28), dtype=np.float32)
-        y_train = rng.integers(0, 10, 64)
-        x_val, y_val = x_train[:16], y_train[:16]
-        x_test, y_test = x_train[:32], y_train[:32]
-
+    Tiny = _tiny_splits()
     args = {"epochs": 1, "verbose": False, "kind": "cnn2d", "units": 8, "pooling": "first"}
     runs = sm.train_seeds(Tiny, (3, 4, 3), **args)
     assert set(runs) == {3, 4}  # a repeated seed is the same run
