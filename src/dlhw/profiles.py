@@ -26,6 +26,7 @@ class Profile:
     val_fraction: float  # share of the training images held out for validation
     cnn_epochs: int  # Q7: the answer's CNN (15 in the answer)
     rnn_epochs: int  # Q2: LSTM / GRU on sequential MNIST
+    cells_train: int  # Q2: training images of the SimpleRNN / LSTM / GRU comparison (a subset)
     compare_epochs: int  # Q4: each of the matched CNN / RNN models
     bn_epochs: int  # Q6 (a): with and without batch normalisation
     bn_sweep_examples: int  # Q6 (d): training examples seen per batch size
@@ -60,6 +61,7 @@ FULL = Profile(
     val_fraction=0.1,
     cnn_epochs=15,
     rnn_epochs=10,
+    cells_train=12000,
     compare_epochs=5,
     bn_epochs=12,
     bn_sweep_examples=20000,
@@ -90,6 +92,8 @@ SMALLER = {
     "tuner_trials": (2, 2), "tuner_budget_epochs": (2, 2), "tuner_max_epochs": (1, 1),
     "tuner_train": (1000, None), "final_epochs": (1, 1), "answer_epochs": (1, 1),
     "answer_train": (500, None),
+    # Q2's three cells side by side, on a subset of the training images
+    "cells_train": (600, 256),
     # the other questions' experiment sizes
     "bn_sweep_examples": (256, 256), "walk_forward_folds": (4, 4),
     "max_sequence_length": (256, 64), "gradcam_images": (500, 64),

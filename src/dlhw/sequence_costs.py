@@ -12,7 +12,7 @@ from dlhw import timing
 from dlhw.checks import positive_int
 
 N_CLASSES = 10
-MODEL_KINDS = ("conv1d", "cnn2d", "cnn2d_deep", "lstm", "gru")
+MODEL_KINDS = ("conv1d", "cnn2d", "cnn2d_deep", "simplernn", "lstm", "gru")
 
 
 # ----------------------------------------------------------------- parameter-count formulas
@@ -47,6 +47,8 @@ def gru_params(d: int, h: int, *, reset_after: bool = True) -> int:
 def formula_params(kind: str, *, units: int = 64, features: int = 28) -> int:
     """The parameter count of `build_model(kind, units=units, features=features)` by formula."""
     head = N_CLASSES
+    if kind == "simplernn":
+        return simple_rnn_params(features, units) + dense_params(units, head)
     if kind == "lstm":
         return lstm_params(features, units) + dense_params(units, head)
     if kind == "gru":

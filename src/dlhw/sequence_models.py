@@ -63,11 +63,12 @@ def build_model(
 ):
     """An uncompiled classifier of (N, steps, features) sequences into 10 logits.
 
-    kind: "lstm" / "gru" (one recurrent layer of `units`, then Dense(10)); "conv1d" (three
-    Conv1D layers over time, global average pooling, Dense(10)); "cnn2d" (the sequence seen as
-    a (steps, features, 1) image: three Conv2D layers with pooling, global average pooling,
-    Dense(10)); "cnn2d_deep" (four narrower Conv2D layers and three poolings, so that each
-    feature sees the whole 28 x 28 image before the global pooling; see `receptive_field`).
+    kind: "simplernn" / "lstm" / "gru" (one recurrent layer of `units`, then Dense(10));
+    "conv1d" (three Conv1D layers over time, global average pooling, Dense(10)); "cnn2d" (the
+    sequence seen as a (steps, features, 1) image: three Conv2D layers with pooling, global
+    average pooling, Dense(10)); "cnn2d_deep" (four narrower Conv2D layers and three poolings,
+    so that each feature sees the whole 28 x 28 image before the global pooling; see
+    `receptive_field`).
     `units` sets the widths; `steps=None` accepts any length (at least 8 steps for the CNNs).
     Global pooling keeps the CNNs' size independent of length. For "cnn2d", `pooling="first"`
     moves both poolings before the first convolution: the same layers and weights, each
@@ -82,7 +83,9 @@ def build_model(
     if steps is not None:
         steps = positive_int(steps, "steps")
     inputs = keras.Input((steps, features), name="sequence")
-    if kind == "lstm":
+    if kind == "simplernn":
+        x = layers.SimpleRNN(units, name="simplernn")(inputs)
+    elif kind == "lstm":
         x = layers.LSTM(units, name="lstm")(inputs)
     elif kind == "gru":
         x = layers.GRU(units, name="gru")(inputs)

@@ -1,14 +1,63 @@
 """Q2: recurrent networks from first principles. The written answer says only that the
 notebook was completed (L191): the scope below is ours, so its ledger has one entry."""
 
-from dlhw.declare import Claim, Compare, Declaration, Metric, Outcome, TestSE
+from dlhw.declare import Check, Claim, Compare, Declaration, Metric, Outcome, Spread, TestSE
 
-SECTION_FOUND = "6. What we found"
+SECTION_FOUND = "7. What we found"
+CELLS = ("simplernn", "lstm", "gru")
+
+
+def _vanishes(when: str):
+    """True when on every seed less of the gradient reaches step 1 in the SimpleRNN than in
+    either gated cell (its largest ratio below their smallest), False when more on every seed
+    (its smallest above their largest), None when the seeds' ranges overlap."""
+
+    def test(m) -> bool | None:
+        low, high = m["grad_first_last_min"], m["grad_first_last_max"]
+        if high["simplernn"][when] < min(low[k][when] for k in ("lstm", "gru")):
+            return True
+        if low["simplernn"][when] > max(high[k][when] for k in ("lstm", "gru")):
+            return False
+        return None
+
+    return test
+
+
+def _vanishing(when: str, moment: str) -> Check:
+    ratios = tuple(
+        f"grad_first_last_{end}.{kind}.{when}" for end in ("min", "max") for kind in CELLS
+    )
+    medians = (
+        f"(||dL/dh_1|| / ||dL/dh_28||, median over seeds: SimpleRNN "
+        f"{{grad_first_last[simplernn][{when}]:.1e}}, LSTM {{grad_first_last[lstm][{when}]:.1e}}, "
+        f"GRU {{grad_first_last[gru][{when}]:.1e}})"
+    )
+    return Check(
+        ratios,
+        _vanishes(when),
+        yes=Outcome(
+            "",
+            f"{moment}, on every seed less of the loss's gradient reaches the first row's "
+            f"hidden state in the SimpleRNN than in either gated cell {medians}.",
+        ),
+        no=Outcome(
+            "",
+            f"{moment}, on every seed more of the loss's gradient reaches the first row's "
+            f"hidden state in the SimpleRNN than in either gated cell {medians}.",
+        ),
+        undecided=Outcome(
+            "",
+            f"{moment}, the SimpleRNN's share of the gradient at the first row's hidden state "
+            f"is not on one side of both gated cells' on every seed {medians}.",
+        ),
+        describe="the SimpleRNN's range over seeds against the gated cells' ranges",
+    )
+
 
 DECLARATION = Declaration(
     question="Q2",
     title="Q2, recurrent networks from first principles",
-    modules="`dlhw.recurrent`, `dlhw.lstm_backward`, `dlhw.sequence_models`",
+    modules="`dlhw.recurrent`, `dlhw.lstm_backward`, `dlhw.sequence_models`, `dlhw.gating`",
     asks=(
         "*(ours: the seed does not give the task)* Do SimpleRNN, LSTM and GRU written in NumPy "
         "compute what Keras computes, and how do they do on sequential MNIST?"
@@ -28,6 +77,32 @@ DECLARATION = Declaration(
         ),
         Metric("lstm_test_accuracy", "LSTM on sequential MNIST, test accuracy", "fraction"),
         Metric("gru_test_accuracy", "GRU on sequential MNIST, test accuracy", "fraction"),
+        Metric("cells_train_images", "training images of the three-cell comparison", "images"),
+        Metric("cells_seeds", "seeds of each cell in the three-cell comparison", "seeds"),
+        Metric(
+            "cells_accuracy_mean",
+            "test accuracy, mean over the seeds: SimpleRNN, LSTM, GRU on the subset",
+            "fraction",
+        ),
+        Metric("cells_accuracy_std", "the same: standard deviation over the seeds", "fraction"),
+        Metric(
+            "cells_spread",
+            "the largest of the three cells' standard deviations (the margin's unit)",
+            "fraction",
+        ),
+        Metric(
+            "grad_first_last",
+            "||dL/dh_1|| / ||dL/dh_28|| per cell, at initialisation and after training: the "
+            "median over the seeds",
+        ),
+        Metric("grad_first_last_min", "the same: the smallest over the seeds"),
+        Metric("grad_first_last_max", "the same: the largest over the seeds"),
+        Metric("forget_gate_mean", "the trained LSTM's forget gates on one test digit, mean"),
+        Metric(
+            "direct_path_median",
+            "the product of a unit's forget gates over steps 2..28 (dc_28/dc_1 along the "
+            "cell state's direct path), median over the 128 units",
+        ),
     ),
     bullets=(
         "NumPy forward passes equal Keras's: largest absolute difference SimpleRNN "
@@ -39,6 +114,10 @@ DECLARATION = Declaration(
         "`tf.GradientTape`.",
         "On sequential MNIST (28 rows as 28 steps) an LSTM reaches {lstm_test_accuracy:.2%} "
         "test accuracy and a GRU {gru_test_accuracy:.2%}: {verdicts[lstm_vs_gru]}",
+        "*(ours)* Why gated cells exist, on {cells_train_images:,} training images and "
+        "{cells_seeds} seeds each: SimpleRNN {cells_accuracy_mean[simplernn]:.2%}, LSTM "
+        "{cells_accuracy_mean[lstm]:.2%}, GRU {cells_accuracy_mean[gru]:.2%}: "
+        "{verdicts[simplernn_vs_lstm]} {verdicts[vanishing_trained]}",
     ),
     rules={
         "lstm_vs_gru": Compare(
@@ -49,6 +128,26 @@ DECLARATION = Declaration(
             below=Outcome("", "the GRU scores higher."),
             tie=Outcome("", "the two are indistinguishable on this test set."),
         ),
+        "simplernn_vs_lstm": Compare(
+            "cells_accuracy_mean.lstm",
+            "cells_accuracy_mean.simplernn",
+            Spread("cells_spread", over="seeds (the largest of the three)"),
+            above=Outcome(
+                "",
+                "the LSTM scores higher than the SimpleRNN by more than the seeds' spread, "
+                "even at 28 steps.",
+            ),
+            below=Outcome(
+                "", "the SimpleRNN scores higher than the LSTM by more than the seeds' spread."
+            ),
+            tie=Outcome(
+                "",
+                "the SimpleRNN and the LSTM are indistinguishable within the seeds' spread: "
+                "28 steps are too few for the gates to be needed here.",
+            ),
+        ),
+        "vanishing_init": _vanishing("init", "At initialisation"),
+        "vanishing_trained": _vanishing("trained", "After training"),
     },
     claims=(
         Claim(
