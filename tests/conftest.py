@@ -42,3 +42,20 @@ def deterministic() -> Iterator[None]:
     bit ask for it explicitly instead of relying on an earlier test's seeding."""
     _set_op_determinism(True)
     yield
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """Q6's tests: 64 training and 32 validation 'images' of 4x4x1 whose label is the
+    brightest quadrant."""
+    import numpy as np
+
+    from dlhw.data import MnistSplits
+
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 4, 4, 1)).astype("float32")
+    quadrants = np.stack(
+        [x[:, :2, :2].sum((1, 2, 3)), x[:, :2, 2:].sum((1, 2, 3)), x[:, 2:].sum((1, 2, 3))], 1
+    )
+    y = quadrants.argmax(1).astype("int64")
+    return MnistSplits(x[:64], y[:64], x[64:], y[64:], x[64:], y[64:])

@@ -115,6 +115,7 @@ def test_summary_means_spreads_and_ratios():
     assert found["grad_first_last_max"]["lstm"] == {"init": 0.5, "trained": 3.0}
 
 
+@pytest.mark.slow
 def test_train_cells_trains_each_cell_per_seed_and_plots(capsys):
     rng = np.random.default_rng(0)
     images = rng.random((40, 6, 4)).astype("float32")

@@ -3,9 +3,8 @@
 (a) `build_mlp` + `learning_rate_runs` (`train_curves` at every rate of a grid) +
 `summarize_runs` + `best_learning_rate` + `compare_step_times`: does BN make a step faster, or
 training converge in fewer epochs and seconds, each model at its best rate? Do the weights grow
-(`kernel_norms`, `weight_norm_ratio`)? (d) `batch_size_sweep`: validation accuracy after a
-fixed number of examples seen, per batch size and normalisation (batch, layer, group), and
-`batch1_zero_gradient`: what a training batch of one does to a BN network. (e)
+(`kernel_norms`, `weight_norm_ratio`)? (d) `batch1_zero_gradient`: what a training batch of
+one does to a BN network (the batch-size sweep is in `dlhw.bn_batches`). (e)
 `fc_bn_param_counts`: the parameter count of Dense(10 -> 20) followed by BatchNormalization.
 Inputs: x: (N, 28, 28, 1) or (N, 28, 28) float32 in [0, 1], y: (N,) integer labels.
 """
@@ -21,7 +20,6 @@ from dlhw import timing
 from dlhw.bn_models import (  # re-exported (`x as x`): the notebook reads them as bx.<name>
     NORMS as NORMS,
     build_mlp as build_mlp,
-    check_norm,
     compile_sgd as compile_sgd,
     kernel_norms as kernel_norms,
     weight_resetter,
@@ -207,113 +205,6 @@ def best_learning_rate(summary, norm: str) -> float:
         raise ValueError(f"no run of norm {norm!r} finished without diverging; lower the rates.")
     rows = rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True])
     return float(rows["learning_rate"].iloc[0])
-
-
-class _Restartable:
-    """A compiled Adam MLP that is reset to its initial weights and optimizer state per run."""
-
-    def __init__(self, norm, splits, *, learning_rate, hidden, seed):
-        import keras
-
-        keras.utils.set_random_seed(seed)
-        self.model = build_mlp(norm, hidden=hidden, input_shape=splits.x_train.shape[1:], seed=seed)
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-            steps_per_execution=50,
-        )
-        self.reset = weight_resetter(self.model)
-        self.seed = seed
-
-    def train(self, splits, *, batch_size: int, examples: int) -> dict[str, Any]:
-        import keras
-
-        positive_int(batch_size, "batch_size")
-        if positive_int(examples, "examples") < batch_size:
-            raise ValueError(
-                "need 1 <= batch_size <= examples, "
-                f"got batch_size={batch_size}, examples={examples}."
-            )
-        self.reset()
-        keras.utils.set_random_seed(self.seed)
-        steps = int(examples) // int(batch_size)
-        idx = np.arange(steps * int(batch_size)) % len(splits.x_train)  # wraps past the end
-        history = self.model.fit(
-            splits.x_train[idx],
-            splits.y_train[idx],
-            batch_size=int(batch_size),
-            epochs=1,
-            shuffle=True,
-            verbose=0,
-        )
-        _, val_acc = self.model.evaluate(splits.x_val, splits.y_val, batch_size=1024, verbose=0)
-        moving = [
-            layer.moving_variance.numpy()
-            for layer in self.model.layers
-            if isinstance(layer, keras.layers.BatchNormalization)
-        ]
-        return {
-            "val_accuracy": float(val_acc),
-            "train_loss": float(history.history["loss"][-1]),
-            "steps": steps,
-            # BN only (NaN otherwise): the moving variances its inference mode divides by.
-            "moving_var_max": float(max(v.max() for v in moving)) if moving else float("nan"),
-            "moving_var_median": float(np.median(np.concatenate(moving)))
-            if moving
-            else float("nan"),
-        }
-
-
-def train_fixed_examples(
-    norm: str | None,
-    splits,
-    *,
-    batch_size: int,
-    examples: int,
-    learning_rate: float = 1e-3,
-    hidden: tuple[int, ...] = (128, 64),
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Train a fresh MLP with Adam on `examples` training images in batches of `batch_size`.
-
-    Every batch size sees the same examples (the first `examples` of the training split,
-    wrapping round if needed; smaller batches take more steps). Returns the validation
-    accuracy (inference mode, i.e. BN's moving statistics), the last training loss and the
-    number of steps.
-    """
-    check_norm(norm)
-    runner = _Restartable(norm, splits, learning_rate=learning_rate, hidden=hidden, seed=seed)
-    return runner.train(splits, batch_size=batch_size, examples=examples)
-
-
-def batch_size_sweep(
-    splits,
-    *,
-    batch_sizes: tuple[int, ...],
-    norms: tuple[str, ...] = ("batch", "layer", "group"),
-    examples: int,
-    learning_rate: float = 1e-3,
-    hidden: tuple[int, ...] = (128, 64),
-    seed: int = 0,
-):
-    """Validation accuracy for every (norm, batch size) after `examples` training examples.
-
-    Each run starts from the same initial weights and optimizer state (see
-    `train_fixed_examples`). Returns a pandas DataFrame with columns norm, batch_size,
-    val_accuracy, train_loss, steps, and for BN the largest and median moving variance
-    (`moving_var_max`, `moving_var_median`; NaN for the other norms).
-    """
-    import pandas as pd
-
-    rows = []
-    for norm in norms:
-        check_norm(norm)
-        runner = _Restartable(norm, splits, learning_rate=learning_rate, hidden=hidden, seed=seed)
-        for batch_size in batch_sizes:
-            result = runner.train(splits, batch_size=batch_size, examples=examples)
-            rows.append({"norm": norm, "batch_size": int(batch_size), **result})
-    return pd.DataFrame(rows)
 
 
 def batch1_zero_gradient(splits, *, seed: int = 0) -> dict[str, Any]:

@@ -15,11 +15,13 @@ def check_norm(norm: str | None) -> None:
         raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
 
 
-def _norm_layer(norm: str, name: str, groups: int):
+def _norm_layer(norm: str, name: str, groups: int, epsilon: float | None = None):
     import keras
 
     if norm == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        if epsilon is None:
+            return keras.layers.BatchNormalization(name=name)
+        return keras.layers.BatchNormalization(epsilon=epsilon, name=name)
     if norm == "layer":
         return keras.layers.LayerNormalization(name=name)
     return keras.layers.GroupNormalization(groups=groups, name=name)
@@ -33,6 +35,7 @@ def build_mlp(
     n_classes: int = 10,
     groups: int = 8,
     seed: int = 0,
+    epsilon: float | None = None,
 ):
     """An MLP: Flatten, then per hidden layer Dense -> [norm] -> ReLU, then Dense(n_classes).
 
@@ -41,7 +44,7 @@ def build_mlp(
     subtracts the batch mean and beta adds a constant back); before LayerNorm or GroupNorm it is
     not (Ba et al. 2016, section 5.1), so Q6 (d) compares the three without it, on purpose, to
     change one thing only. Seeded weights, so the runs with and without a norm start from the
-    same Dense kernels.
+    same Dense kernels. `epsilon` sets BatchNormalization's eps (None: Keras' default 1e-3).
     """
     import keras
 
@@ -50,6 +53,8 @@ def build_mlp(
         raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}.")
     if norm == "group" and any(u % groups for u in hidden):
         raise ValueError(f"every hidden width must be divisible by groups={groups}, got {hidden}.")
+    if epsilon is not None and not (epsilon > 0 and norm == "batch"):
+        raise ValueError(f"epsilon must be positive and needs norm='batch', got {epsilon!r}.")
     inputs = keras.Input(shape=input_shape, name="image")
     h = keras.layers.Flatten(name="flatten")(inputs)
     for i, units in enumerate(hidden):
@@ -58,7 +63,7 @@ def build_mlp(
             units, use_bias=norm is None, kernel_initializer=init, name=f"dense_{i}"
         )(h)
         if norm is not None:
-            h = _norm_layer(norm, f"{norm}_norm_{i}", groups)(h)
+            h = _norm_layer(norm, f"{norm}_norm_{i}", groups, epsilon)(h)
         h = keras.layers.ReLU(name=f"relu_{i}")(h)
     init = keras.initializers.GlorotUniform(seed=seed + len(hidden))
     outputs = keras.layers.Dense(n_classes, kernel_initializer=init, name="logits")(h)
