@@ -57,7 +57,40 @@ def test_a_null_metric_renders_as_not_reached():
     metrics.update(epochs_to_target_bn=2, seconds_to_target_bn=12.3)
     metrics.update(epochs_to_target_plain=None, seconds_to_target_plain=None)
     text = briefs.render_brief("Q6", {"metrics": metrics, "profile": "quick"}, "x")
-    assert "BN (2, 12), plain (not reached, not reached)." in text
+    assert "BN (2, 12), plain (not reached, not reached) on seed 0" in text
+
+
+def test_q2_and_q6_rules_follow_the_numbers():
+    """Each new rule gives each of its cases when the numbers call for it."""
+
+    def cells(simple, gated):
+        ranges = {"simplernn": simple, "lstm": gated, "gru": gated}
+        return {
+            f"grad_first_last_{end}": {k: {"init": v[i]} for k, v in ranges.items()}
+            for i, end in enumerate(("min", "max"))
+        } | {"grad_first_last": {k: {"init": v[0]} for k, v in ranges.items()}}
+
+    def vanishing(simple, gated):
+        return briefs.rule_sentence("Q2", "vanishing_init", cells(simple, gated), "full")
+
+    assert "less of the loss's gradient" in vanishing((0.1, 0.2), (0.3, 0.4))
+    assert "more of the loss's gradient" in vanishing((0.5, 0.6), (0.3, 0.4))
+    assert "not on one side" in vanishing((0.1, 0.35), (0.3, 0.4))
+    stable = {"largest_stable_lr_plain": 0.5, "largest_stable_lr_bn": 10.0}
+    top = briefs.rule_sentence(
+        "Q6", "stable_rates", stable | {"largest_stable_lr_bn_at_top": True}, "full"
+    )
+    assert "at least 10" in top
+    below = stable | {"largest_stable_lr_bn_at_top": False}
+    assert "is 10 with BN" in briefs.rule_sentence("Q6", "stable_rates", below, "full")
+    same = stable | {"largest_stable_lr_bn": 0.5, "largest_stable_lr_bn_at_top": False}
+    assert "not stable at a larger" in briefs.rule_sentence("Q6", "stable_rates", same, "full")
+    sweep = {"sweep_mode_gap": {b: 0.0 for b in ("b2", "b4", "b8", "b128")}}
+    for ratios, words in (((0.4, 0.4, 0.4), "converges at batch 2, 4 and 8"),
+                          ((0.9, 0.9, 0.9), "does not converge"),
+                          ((0.9, 0.4, 0.4), "converges at some")):  # fmt: skip
+        sweep["sweep_loss_ratio"] = dict(zip(("b2", "b4", "b8"), ratios, strict=True))
+        assert words in briefs.rule_sentence("Q6", "small_batches", sweep, "full")
 
 
 def test_rule_sentence_follows_the_numbers_it_is_given():
