@@ -65,3 +65,17 @@ def test_plot_norm_law_draws_the_measured_and_the_predicted_norm():
     measured, law = fig.axes[0].get_lines()
     np.testing.assert_allclose(measured.get_ydata(), [1.0, 1.5, 2.0])
     np.testing.assert_allclose(law.get_ydata(), [1.0, 1.5, 2.0])  # 1 + 0.25 * (0, 2, 4)
+
+
+def test_growth_and_norm_records_key_rates_without_dots():
+    runs = {
+        ("plain", 0.5): _curves([[1.0, 2.0], [2.0, 3.0]]),
+        ("batch", 0.5): _curves([[1.0, 2.0], [1.5, 2.5]]),
+    }
+    growth = bn_weights.growth_record(bn_weights.growth_pairs(runs))
+    assert growth == {
+        "plain": {"lr0_5": {"layer_0": 2.0, "layer_1": 1.5}},
+        "batch": {"lr0_5": {"layer_0": 1.5, "layer_1": 1.25}},
+    }
+    norms = bn_weights.norm_record({("batch", 0.5): _curves([[1.0, 2.1234567]])})
+    assert norms == {"batch": {"lr0_5": [[1.0, 2.12346]]}}

@@ -184,3 +184,15 @@ def test_build_dir_moves_with_dlhw_build_dir_and_takes_the_results_along(monkeyp
     assert tuning.tuning_dir(profiles.get("smoke")) == moved / "tuning" / "smoke"
     monkeypatch.delenv("DLHW_BUILD_DIR")
     assert paths.build_dir() == paths.project_root() / "build"
+
+
+def test_compare_reads_lists_of_numbers_element_by_element():
+    a = {"Q6": _payload(norms=[[1.0, 2.0], [3.0, 4.0]])}
+    close = {"Q6": _payload(norms=[[1.0, 2.0 + 1e-9], [3.0, 4.0]])}
+    assert results.compare(a, close)[0] == []
+    off = {"Q6": _payload(norms=[[1.0, 2.1], [3.0, 4.0]])}
+    shorter = {"Q6": _payload(norms=[[1.0, 2.0]])}
+    assert results.compare(a, off)[0] == [
+        "Q6.norms: [[1.0, 2.0], [3.0, 4.0]] != [[1.0, 2.1], [3.0, 4.0]]"
+    ]
+    assert len(results.compare(a, shorter)[0]) == 1

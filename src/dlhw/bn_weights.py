@@ -133,3 +133,34 @@ def plot_norm_law(record: dict[str, np.ndarray], learning_rate: float, *, title:
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def lr_key(learning_rate: float) -> str:
+    """A metric key for a learning rate without dots (`lr0_5`), as results' dotted paths need."""
+    return f"lr{learning_rate:g}".replace(".", "_")
+
+
+def growth_record(pairs) -> dict[str, dict[str, dict[str, float]]]:
+    """`growth_pairs`' table as Q6 records it: norm ("plain", "batch") -> rate key -> kernel
+    (`layer_<i>`) -> growth."""
+    return {
+        norm: {
+            lr_key(lr): {
+                f"layer_{row.layer}": float(getattr(row, f"growth_{column}"))
+                for row in pairs[pairs["learning_rate"] == lr].itertuples()
+            }
+            for lr in pairs["learning_rate"].unique()
+        }
+        for norm, column in (("plain", "plain"), ("batch", "bn"))
+    }
+
+
+def norm_record(runs: dict[tuple[str, float], dict[str, Any]], digits: int = 5):
+    """The per-epoch kernel norms of every run of the learning-rate grid, as Q6 records them:
+    norm -> rate key -> one list per epoch (before training first) of the Dense kernels'
+    Frobenius norms, rounded to `digits` decimals."""
+    found: dict[str, dict[str, list[list[float]]]] = {}
+    for (norm, lr), curves in runs.items():
+        rows = [[round(float(v), digits) for v in epoch] for epoch in curves["kernel_norms"]]
+        found.setdefault(norm, {})[lr_key(lr)] = rows
+    return found

@@ -202,11 +202,17 @@ def compare(
                 continue
             x, y = left[key], right[key]
             compared += 1
-            numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
-            same = math.isclose(x, y, rel_tol=rtol, abs_tol=atol) if numbers else x == y
-            if not same:
+            if not _same(x, y, rtol, atol):
                 problems.append(f"{name}: {fmt(x)} != {fmt(y)}")
     return problems, compared
+
+
+def _same(x: Any, y: Any, rtol: float, atol: float) -> bool:
+    """Numbers within the tolerances, lists element by element, anything else equal."""
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(_same(a, b, rtol, atol) for a, b in zip(x, y, strict=True))
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
+    return math.isclose(x, y, rel_tol=rtol, abs_tol=atol) if numbers else x == y
 
 
 def fmt(value: Any) -> str:

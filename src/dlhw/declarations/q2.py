@@ -157,8 +157,9 @@ DECLARATION = Declaration(
             "is not in the seed).",
             "choice",
             "not checkable here",
-            "The seed holds neither the hand-out nor the notebook; this notebook's scope (RNN "
-            "cells in NumPy matched to Keras, sequential MNIST) is ours.",
+            "The seed holds neither the hand-out nor the notebook. *(ours)* This notebook's "
+            "scope: RNN cells in NumPy matched to Keras, their backward passes, sequential "
+            "MNIST, and the SimpleRNN beside the gated cells.",
             SECTION_FOUND,
         ),
     ),

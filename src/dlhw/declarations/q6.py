@@ -187,6 +187,12 @@ DECLARATION = Declaration(
             "ratio",
         ),
         Metric(
+            "kernel_norms",
+            "per norm (plain, batch) and learning rate (lr0_1 = 0.1): the Frobenius norm of "
+            "each Dense kernel before training and after every epoch the run finished (one "
+            "list per epoch, input to output)",
+        ),
+        Metric(
             "equal_rate_pairs",
             "(learning rate, kernel that feeds a BN) pairs compared at equal rates and epochs",
             "pairs",
