@@ -78,7 +78,14 @@ def test_the_committed_project_passes_and_a_changed_number_fails(project, capsys
     _replace(notebook, "at most 3e-07", "at most 3.7e-07")
     assert cli.main(["claims", "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "MISMATCH notebooks/Q2_rnn_from_scratch.ipynb cell 35:" in out and "'3.7e-07'" in out
+    cell = next(
+        i
+        for i, c in enumerate(json.loads(notebook.read_text())["cells"])
+        if "at most 3.7e-07" in "".join(c["source"])
+    )
+    assert (
+        f"MISMATCH notebooks/Q2_rnn_from_scratch.ipynb cell {cell}:" in out and "'3.7e-07'" in out
+    )
 
 
 @pytest.mark.slow
@@ -103,3 +110,12 @@ def test_a_missing_results_file_is_a_clear_error(project, capsys):
     (project / "results" / "full" / "Q2.json").unlink()
     assert cli.main(["claims"]) == 2
     assert "Q2.json not found: run `make full`" in capsys.readouterr().err
+
+
+def test_recorded_lists_are_read_element_by_element(tmp_path):
+    payload = {"metrics": {"norms": {"lr0_5": [[1.5, 2.25]]}, "flag": True, "name": "x"}}
+    (tmp_path / "Q6.json").write_text(json.dumps(payload))
+    assert claims.recorded_values("Q6", tmp_path) == [
+        ("Q6.norms.lr0_5[0][0]", 1.5),
+        ("Q6.norms.lr0_5[0][1]", 2.25),
+    ]

@@ -171,13 +171,22 @@ def recorded_values(question: str, folder: Path | None = None) -> list[tuple[str
         )
     payload = results.read_payload(path)
     values = [
-        (f"{question}.{name}", float(v))
-        for name, v in results.flatten(payload.get("metrics", {}))
-        if isinstance(v, (int, float)) and not isinstance(v, bool)
+        (f"{question}.{name}", number)
+        for key, v in results.flatten(payload.get("metrics", {}))
+        for name, number in _recorded_numbers(key, v)
     ]
     if "wall_time_s" in payload:
         values.append((f"{question}.wall_time_s", float(payload["wall_time_s"])))
     return values
+
+
+def _recorded_numbers(name: str, value) -> list[tuple[str, float]]:
+    """The numbers of one recorded value: itself, or each element of a (nested) list."""
+    if isinstance(value, list):
+        return [pair for i, v in enumerate(value) for pair in _recorded_numbers(f"{name}[{i}]", v)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [(name, float(value))]
+    return []
 
 
 def output_values(notebook, name: str) -> list[tuple[str, float]]:
