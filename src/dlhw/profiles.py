@@ -39,6 +39,8 @@ class Profile:
     final_epochs: int  # Q1: retraining the best model
     answer_epochs: int  # Q1: the answer's model and ours trained with one recipe
     answer_train: int | None  # Q1: training images of that one-recipe training (None: all)
+    shuffled_images: int  # Q1: training images given shuffled labels (what a model memorises)
+    shuffled_epochs: int  # Q1: epochs of that shuffled-label training
     timing_repeats: int  # repeats of every timing measurement (the median is reported)
     repeat_seeds: int  # seeds of each model in a comparison repeated over seeds (Q4's pair)
     max_sequence_length: int  # Q4: longest sequence in the latency sweep
@@ -74,6 +76,8 @@ FULL = Profile(
     final_epochs=15,
     answer_epochs=3,
     answer_train=None,
+    shuffled_images=1000,
+    shuffled_epochs=20,
     timing_repeats=5,
     repeat_seeds=3,
     max_sequence_length=1024,
@@ -91,7 +95,7 @@ SMALLER = {
     # Q1's searches and trainings
     "tuner_trials": (2, 2), "tuner_budget_epochs": (2, 2), "tuner_max_epochs": (1, 1),
     "tuner_train": (1000, None), "final_epochs": (1, 1), "answer_epochs": (1, 1),
-    "answer_train": (500, None),
+    "answer_train": (500, None), "shuffled_images": (200, 64), "shuffled_epochs": (3, 1),
     # Q2's three cells side by side, on a subset of the training images
     "cells_train": (600, 256),
     # the other questions' experiment sizes

@@ -7,9 +7,9 @@ epochs) is ours, and so are the tuner comparison, our search space and the final
 
 Margins: the tuners' best scores are validation accuracies on the run's validation split
 (`TestSE("mnist_val")`); the same-recipe accuracies are on the test set
-(`TestSE("mnist_test")`); timings are one run. The memorisation entries (L61, L187) and the
-count of unbuildable configurations wait for the Q1 issue's measurements: their `needs` name
-the metrics that run will record, so they read "not checked yet" until then.
+(`TestSE("mnist_test")`); timings are one run. The memorisation entries (L61, L187) read the
+shuffled-label fits of the final architecture's variants (`tuning.memorisation`); the head and
+learning-rate rules use one configuration's spread over seeds (`tuning.head_rate_grid`).
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from dlhw.declare import (
     Metric,
     NoMargin,
     Outcome,
+    Spread,
     TestSE,
 )
 
 # The tuners score every trial on the whole validation split (`data.mnist_splits`: 6,000 images
 # in the full profile); the trials train on a subset (`tuner_train`).
 VALIDATION = TestSE("mnist_val", "validation images")
-# The Q1 issue's memorisation test: a 1,000-image training subset with shuffled labels.
-SHUFFLED = TestSE(1000, "shuffled-label training images")
+# The memorisation test: `shuffled_images` training images (full: 1,000) with shuffled labels.
+SHUFFLED = TestSE("shuffled_images", "shuffled-label training images")
+# Head against learning rate: one configuration's spread over seeds is the margin.
+SEEDS = Spread("head_rate.seed_sd", over="seeds of the tuned configuration")
 CHANCE = 0.1  # ten classes: the share of shuffled labels a model fits without memorising
 
 SECTION_A = "(a) KerasTuner and its tuners"
@@ -39,6 +42,7 @@ SECTION_TUNERS = "Four tuners, one budget"
 SECTION_SKLEARN = 'SklearnTuner: the answer\'s "Sklearn" tuner'
 SECTION_FINAL = "The final model"
 SECTION_RECIPE = "One recipe, two architectures"
+SECTION_MEMORISE = "Dropout and pooling against memorisation, measured"
 
 OUR_RECIPE = (
     "our recipe (Adam at a constant `1e-3`, one of the answer's three rates, L138; batch 64, "
@@ -49,8 +53,16 @@ OUR_RECIPE = (
 # The Q1 issue's memorisation metrics, per variant of the final architecture: `final` (as
 # tuned: pooling and Dropout), `no_dropout` (Dropout removed, pooling kept, as in the answer's
 # model), `strided` (each pooling replaced by a 2x2 stride-2 convolution, Dropout kept).
-# `shuffled_fit`: share of the 1,000 shuffled-label images fitted after 20 epochs (evaluate).
+# `shuffled_fit`: share of the shuffled-label images fitted after `shuffled_epochs` (evaluate).
 FIT = "memorisation.{}.shuffled_fit"
+FITTED = (
+    "{{memorisation[{variant}][shuffled_fit]:.1%}} of {{shuffled_images:,}} training images with "
+    "shuffled labels after {{shuffled_epochs}} epochs"
+)
+POOL_VS_STRIDED = (
+    "With Dropout, pooling against stride-2 convolutions: "
+    "{memorisation[final][shuffled_fit]:.1%} against {memorisation[strided][shuffled_fit]:.1%}."
+)
 
 DECLARATION = Declaration(
     question="Q1",
@@ -115,6 +127,33 @@ DECLARATION = Declaration(
             "RandomSearch on our space, best validation accuracy (unrounded)",
             "fraction",
         ),
+        Metric(
+            "answer_space_unbuildable_share",
+            "the answer's space as written: share of its configurations that cannot be built",
+            "fraction",
+        ),
+        Metric(
+            "answer_space_p_ten_trials_buildable",
+            "chance that 10 uniform random trials of that space are all buildable",
+            "fraction",
+        ),
+        Metric(
+            "head_rate",
+            "the final configuration with each head at the tuned and the slow rate, validation "
+            "accuracy (seed 0), the tuned configuration's s.d. over seeds, the two rates",
+        ),
+        Metric(
+            "test_errors",
+            "final model's test errors: their number and the most frequent (true, predicted, "
+            "count) pairs",
+        ),
+        Metric(
+            "memorisation",
+            "per variant of the final architecture (final, no_dropout, strided): parameters, "
+            "training and validation accuracy and their gap after our recipe, shuffled-label fit",
+        ),
+        Metric("shuffled_images", "training images given shuffled labels", "images"),
+        Metric("shuffled_epochs", "epochs of the shuffled-label training", "epochs"),
     ),
     bullets=(
         "*(ours)* On one budget in epochs, RandomSearch, GridSearch, BayesianOptimization and "
@@ -171,6 +210,56 @@ DECLARATION = Declaration(
             above=Outcome("", "An epoch of the answer's model takes longer than one of ours."),
             below=Outcome("", "An epoch of the answer's model takes less time than one of ours."),
         ),
+        **{
+            f"head_{rate}": Compare(
+                f"head_rate.dense_{rate}",
+                f"head_rate.global_avg_{rate}",
+                SEEDS,
+                above=Outcome("", f"At the {word} rate the dense head scores higher."),
+                below=Outcome("", f"At the {word} rate the global-average head scores higher."),
+                tie=Outcome("", f"At the {word} rate the two heads are indistinguishable."),
+            )
+            for rate, word in (("fast", "tuned"), ("slow", "slow"))
+        },
+        **{
+            f"rate_{head}": Compare(
+                f"head_rate.{head}_fast",
+                f"head_rate.{head}_slow",
+                SEEDS,
+                above=Outcome("", f"With the {name} head the tuned rate scores higher."),
+                below=Outcome("", f"With the {name} head the slow rate scores higher."),
+                tie=Outcome("", f"With the {name} head the two rates are indistinguishable."),
+            )
+            for head, name in (("dense", "dense"), ("global_avg", "global-average"))
+        },
+        **{
+            f"{change}_gap": Compare(
+                f"memorisation.{variant}.gap",
+                "memorisation.final.gap",
+                VALIDATION,
+                above=Outcome("", f"{words}, training accuracy exceeds validation by more."),
+                below=Outcome("", f"{words}, training accuracy exceeds validation by less."),
+                tie=Outcome("", f"{words}, the gap is indistinguishable."),
+            )
+            for change, variant, words in (
+                ("dropout", "no_dropout", "Without Dropout"),
+                ("pooling", "strided", "With stride-2 convolutions instead of pooling"),
+            )
+        },
+        **{
+            f"{change}_fit": Compare(
+                f"memorisation.{variant}.shuffled_fit",
+                "memorisation.final.shuffled_fit",
+                SHUFFLED,
+                above=Outcome("", f"{words}, the model fits more of the shuffled labels."),
+                below=Outcome("", f"{words}, the model fits fewer of the shuffled labels."),
+                tie=Outcome("", f"{words}, it fits as many shuffled labels (indistinguishable)."),
+            )
+            for change, variant, words in (
+                ("dropout", "no_dropout", "Without Dropout"),
+                ("pooling", "strided", "With stride-2 convolutions instead of pooling"),
+            )
+        },
         "spaces": Compare(
             "our_space_best_val_accuracy",
             "answer_space_best_val_accuracy",
@@ -369,28 +458,28 @@ DECLARATION = Declaration(
                 above=Outcome(
                     "wrong",
                     "With Dropout (our final architecture as tuned) the model fits "
-                    "{memorisation[final][shuffled_fit]:.1%} of `1,000` training images with "
-                    "shuffled labels after 20 epochs, above the `10%` of chance: it memorises, as "
-                    "networks with Dropout fit random labels in Zhang et al. 2017 (ICLR). "
-                    "Without Dropout: {memorisation[no_dropout][shuffled_fit]:.1%}.",
+                    + FITTED.format(variant="final")
+                    + ", above the `10%` of chance: it memorises, as networks with Dropout fit "
+                    "random labels in Zhang et al. 2017 (ICLR). Without Dropout: "
+                    "{memorisation[no_dropout][shuffled_fit]:.1%}.",
                 ),
                 below=Outcome(
                     "confirmed",
                     "With Dropout (our final architecture as tuned) the model fits "
-                    "{memorisation[final][shuffled_fit]:.1%} of `1,000` shuffled labels after "
-                    "20 epochs, below the `10%` of chance. Without Dropout: "
+                    + FITTED.format(variant="final")
+                    + ", below the `10%` of chance. Without Dropout: "
                     "{memorisation[no_dropout][shuffled_fit]:.1%}.",
                 ),
                 tie=Outcome(
                     "confirmed",
                     "With Dropout (our final architecture as tuned) the model fits "
-                    "{memorisation[final][shuffled_fit]:.1%} of `1,000` shuffled labels after "
-                    "20 epochs, no more than the `10%` of chance. Without Dropout: "
+                    + FITTED.format(variant="final")
+                    + ", no more than the `10%` of chance. Without Dropout: "
                     "{memorisation[no_dropout][shuffled_fit]:.1%}.",
                 ),
             ),
             "Fits measured with `evaluate()` after training (Dropout off); one seed.",
-            SECTION_B,
+            SECTION_MEMORISE,
             needs=(FIT.format("final"), FIT.format("no_dropout")),
         ),
         Claim(
@@ -679,32 +768,27 @@ DECLARATION = Declaration(
                 above=Outcome(
                     "wrong",
                     "With its pooling layers and no Dropout, as in the answer's model, our "
-                    "final architecture fits {memorisation[no_dropout][shuffled_fit]:.1%} of "
-                    "`1,000` training images with shuffled labels after 20 epochs, above the "
-                    "`10%` of chance: it memorises. With Dropout, pooling against stride-2 "
-                    "convolutions: {memorisation[final][shuffled_fit]:.1%} against "
-                    "{memorisation[strided][shuffled_fit]:.1%}.",
+                    "final architecture fits " + FITTED.format(variant="no_dropout") + ", above "
+                    "the `10%` of chance: it memorises. " + POOL_VS_STRIDED,
                 ),
                 below=Outcome(
                     "confirmed",
                     "With its pooling layers and no Dropout, our final architecture fits "
-                    "{memorisation[no_dropout][shuffled_fit]:.1%} of `1,000` shuffled labels "
-                    "after 20 epochs, below the `10%` of chance. With Dropout, pooling against "
-                    "stride-2 convolutions: {memorisation[final][shuffled_fit]:.1%} against "
-                    "{memorisation[strided][shuffled_fit]:.1%}.",
+                    + FITTED.format(variant="no_dropout")
+                    + ", below the `10%` of chance. "
+                    + POOL_VS_STRIDED,
                 ),
                 tie=Outcome(
                     "confirmed",
                     "With its pooling layers and no Dropout, our final architecture fits "
-                    "{memorisation[no_dropout][shuffled_fit]:.1%} of `1,000` shuffled labels "
-                    "after 20 epochs, no more than the `10%` of chance. With Dropout, pooling "
-                    "against stride-2 convolutions: {memorisation[final][shuffled_fit]:.1%} "
-                    "against {memorisation[strided][shuffled_fit]:.1%}.",
+                    + FITTED.format(variant="no_dropout")
+                    + ", no more than the `10%` of chance. "
+                    + POOL_VS_STRIDED,
                 ),
             ),
             "Fits measured with `evaluate()` after training; one seed. The receptive-field "
             "half is Q1.15.",
-            SECTION_B,
+            SECTION_MEMORISE,
             needs=(FIT.format("no_dropout"), FIT.format("final"), FIT.format("strided")),
         ),
     ),

@@ -6,7 +6,9 @@ public name below.
 - `tuners`: `make_tuner(kind, ...)`, tuners with an epoch (or wall-clock) budget.
 - `hyperband`: Hyperband's epoch schedule and the formulas beside it.
 - `reports`: `run_search`, `SearchReport`, the tables, the verdict, model sizes.
-- `training`: the final model (`retrain`) and the answer's recipe (`train_with_recipe`).
+- `ablation`: the answer's space counted; head against rate; Dropout and pooling against
+  memorisation.
+- `training`: the final model (`retrain`) and our one recipe for any model (`train_with_recipe`).
 - `sklearn_search`: KerasTuner's `SklearnTuner` over two scikit-learn model families.
 - `settings`, `api`: `TuneSettings` and `tune(settings)`, what `dlhw tune` runs.
 - `distributed`: the fault-tolerant chief/worker search; KerasTuner's private modules only
@@ -21,6 +23,18 @@ from __future__ import annotations
 import importlib
 
 _HOMES = {
+    "ablation": (
+        "VARIANTS",
+        "WRITTEN_SPACE",
+        "answer_space_counts",
+        "conv_stack_side",
+        "head_rate_grid",
+        "head_rate_metrics",
+        "memorisation",
+        "memorisation_table",
+        "shuffled_labels",
+        "variant_builder",
+    ),
     "api": ("Tuned", "tune"),
     "data": ("SearchData", "search_data", "tuning_dir"),
     "hyperband": ("hyperband_budget", "hyperband_estimates"),
@@ -30,6 +44,7 @@ _HOMES = {
         "best_so_far",
         "comparison_table",
         "describe_space",
+        "error_pairs",
         "flops_per_image",
         "parameter_breakdown",
         "public_values",
@@ -60,7 +75,7 @@ _HOMES = {
         "grid_space",
         "seed_answer_hypermodel",
     ),
-    "training": ("ANSWER_RECIPE", "retrain", "train_with_recipe"),
+    "training": ("ONE_RECIPE", "retrain", "train_with_recipe"),
     "tuners": (
         "EPOCH_LOG",
         "SEARCH_TIME",

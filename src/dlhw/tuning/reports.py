@@ -251,3 +251,22 @@ def describe_space(space: keras_tuner.HyperParameters) -> Any:
             {"name": hp.name, "type": type(hp).__name__, "values": values, "if": conditions}
         )
     return pd.DataFrame(rows).set_index("name")
+
+
+def error_pairs(y_true: np.ndarray, y_pred: np.ndarray, top: int = 8) -> Any:
+    """The `top` most frequent (true digit, predicted digit) mistakes, most frequent first, with
+    their count and share of all errors (ties broken by true, then predicted digit)."""
+    import pandas as pd
+
+    positive_int(top, "top", TuningError)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise TuningError("error_pairs needs two label vectors (N,) of one length.")
+    wrong = y_true != y_pred
+    counts = Counter(zip(y_true[wrong].tolist(), y_pred[wrong].tolist(), strict=True))
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    table = pd.DataFrame(
+        [(t, p, n, n / max(int(wrong.sum()), 1)) for (t, p), n in rows],
+        columns=["true", "predicted", "count", "share_of_errors"],
+    )
+    return table

@@ -14,6 +14,8 @@ from typing import Any
 import keras
 import keras_tuner
 
+from dlhw.tuning.settings import TuningError
+
 OBJECTIVE = "val_accuracy"  # what every search maximises, on the validation split
 NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)
@@ -83,6 +85,15 @@ class CNNHyperModel(keras_tuner.HyperModel):
     FILTERS = ((16, 32), (32, 48, 64), (32, 48, 64))  # choices for blocks 1, 2, 3
     DENSE_UNITS = (32, 64, 96)
     BATCH_SIZES = (64, 128, 256)
+    DOWNSAMPLING = ("pool", "strided")
+
+    def __init__(self, downsample: str = "pool", **kwargs):
+        """`downsample`: each block ends with a 2x2 max pooling (`pool`, the searched space) or
+        a 2x2 stride-2 `valid` Conv2D of the block's channels (`strided`, Q1's pooling check)."""
+        if downsample not in self.DOWNSAMPLING:
+            raise TuningError(f"downsample must be one of {self.DOWNSAMPLING}, got {downsample!r}.")
+        super().__init__(**kwargs)
+        self.downsample = downsample
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         layers = keras.layers
@@ -98,7 +109,10 @@ class CNNHyperModel(keras_tuner.HyperModel):
                 if batch_norm:  # momentum 0.9: short trials need settled moving statistics
                     x = layers.BatchNormalization(momentum=0.9, name=f"block{b}_bn{c}")(x)
                 x = layers.Activation("relu", name=f"block{b}_relu{c}")(x)
-            x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+            if self.downsample == "pool":
+                x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+            else:
+                x = layers.Conv2D(filters, 2, strides=2, name=f"block{b}_stride")(x)
             x = layers.Dropout(conv_dropout, name=f"block{b}_dropout")(x)
         head = hp.Choice("head", ["dense", "global_avg"], default="dense")
         if head == "dense":
