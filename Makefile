@@ -50,7 +50,7 @@ test-slow: $(STAMP)
 
 ## Students: JupyterLab on notebooks/ with this project's kernel (.venv's python3). The quick
 ## profile unless DLHW_PROFILE is set: "Run All" on the full profile takes hours here (Q1 alone
-## about 100 minutes; each notebook's time is its wall-time row in docs/metrics.md's table).
+## about 110 minutes; each notebook's time is its wall-time row in docs/metrics.md's table).
 LAB_EXTRA ?=
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
