@@ -64,6 +64,30 @@ POOL_VS_STRIDED = (
     "{memorisation[final][shuffled_fit]:.1%} against {memorisation[strided][shuffled_fit]:.1%}."
 )
 
+# The two changes to the final architecture and what each rule measures against `final`.
+VARIANT_WORDS = (
+    ("dropout", "no_dropout", "Without Dropout"),
+    ("pooling", "strided", "With stride-2 convolutions instead of pooling"),
+)
+MEMORISATION_MEASURES = (
+    (
+        "gap",
+        "gap",
+        VALIDATION,
+        "training accuracy exceeds validation by more.",
+        "training accuracy exceeds validation by less.",
+        "the gap is indistinguishable.",
+    ),
+    (
+        "fit",
+        "shuffled_fit",
+        SHUFFLED,
+        "the model fits more of the shuffled labels.",
+        "the model fits fewer of the shuffled labels.",
+        "it fits as many shuffled labels (indistinguishable).",
+    ),
+)
+
 DECLARATION = Declaration(
     question="Q1",
     title="Q1, KerasTuner",
@@ -244,32 +268,16 @@ DECLARATION = Declaration(
             for head, name in (("dense", "dense"), ("global_avg", "global-average"))
         },
         **{
-            f"{change}_gap": Compare(
-                f"memorisation.{variant}.gap",
-                "memorisation.final.gap",
-                VALIDATION,
-                above=Outcome("", f"{words}, training accuracy exceeds validation by more."),
-                below=Outcome("", f"{words}, training accuracy exceeds validation by less."),
-                tie=Outcome("", f"{words}, the gap is indistinguishable."),
+            f"{change}_{name}": Compare(
+                f"memorisation.{variant}.{metric}",
+                f"memorisation.final.{metric}",
+                margin,
+                above=Outcome("", f"{words}, {more}"),
+                below=Outcome("", f"{words}, {fewer}"),
+                tie=Outcome("", f"{words}, {same}"),
             )
-            for change, variant, words in (
-                ("dropout", "no_dropout", "Without Dropout"),
-                ("pooling", "strided", "With stride-2 convolutions instead of pooling"),
-            )
-        },
-        **{
-            f"{change}_fit": Compare(
-                f"memorisation.{variant}.shuffled_fit",
-                "memorisation.final.shuffled_fit",
-                SHUFFLED,
-                above=Outcome("", f"{words}, the model fits more of the shuffled labels."),
-                below=Outcome("", f"{words}, the model fits fewer of the shuffled labels."),
-                tie=Outcome("", f"{words}, it fits as many shuffled labels (indistinguishable)."),
-            )
-            for change, variant, words in (
-                ("dropout", "no_dropout", "Without Dropout"),
-                ("pooling", "strided", "With stride-2 convolutions instead of pooling"),
-            )
+            for change, variant, words in VARIANT_WORDS
+            for name, metric, margin, more, fewer, same in MEMORISATION_MEASURES
         },
         "spaces": Compare(
             "our_space_best_val_accuracy",

@@ -22,7 +22,7 @@ from dlhw import repro
 from dlhw.checks import positive_int
 from dlhw.tuning.settings import TuningError
 from dlhw.tuning.spaces import CNNHyperModel, fixed_hyperparameters
-from dlhw.tuning.training import ONE_RECIPE
+from dlhw.tuning.training import ONE_RECIPE, compile_with_recipe
 
 # The answer's `build_cnn_model(hp)` as written (L102-143): its choices, one entry per
 # hyperparameter. Every conv layer reads the one `conv1_filters`, and `dense_{i}_units` exists
@@ -187,14 +187,14 @@ def memorisation(
         )
     batch = ONE_RECIPE["batch_size"]
     repro.seed_everything(seed)
-    model = _compiled(build())
+    model = compile_with_recipe(build())
     seconds = _train(model, data.x_search, data.y_search, epochs=epochs, batch_size=batch)
     train = _accuracy(model, data.x_search, data.y_search)
     val = _accuracy(model, data.x_val, data.y_val)
     x_rand = data.x_search[:shuffled_images]
     y_rand = shuffled_labels(data.y_search[:shuffled_images], seed)
     repro.seed_everything(seed)
-    model = _compiled(build())
+    model = compile_with_recipe(build())
     seconds += _train(model, x_rand, y_rand, epochs=shuffled_epochs, batch_size=batch)
     fit = _accuracy(model, x_rand, y_rand)
     print(f"{label or model.name}: train {train:.4f}, val {val:.4f}, shuffled labels fitted "
@@ -206,15 +206,6 @@ def memorisation(
         "gap": train - val,
         "shuffled_fit": fit,
     }
-
-
-def _compiled(model: keras.Model) -> keras.Model:
-    model.compile(
-        optimizer=keras.optimizers.Adam(ONE_RECIPE["learning_rate"]),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
 
 
 VARIANTS = ("final", "no_dropout", "strided")
